@@ -1,0 +1,37 @@
+# make synth / make test do their own set-up: pipenv (installed if missing) and
+# a project-local .venv, re-created only when Pipfile or pyproject.toml change.
+SHELL := /bin/bash
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_NOSPIN := 1
+export PIPENV_YES := 1
+export PIPENV_VERBOSITY := -1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
+
+PYTHON_BOOTSTRAP ?= python3
+PIPENV := $(PYTHON_BOOTSTRAP) -m pipenv
+PIPENV_VERSION := 2026.10.3
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+SETUP_STAMP := $(VENV)/.setup-done
+
+.PHONY: setup synth test lint clean
+
+setup: $(SETUP_STAMP)
+
+$(SETUP_STAMP): Pipfile pyproject.toml
+	@$(PIPENV) --version >/dev/null 2>&1 || $(PYTHON_BOOTSTRAP) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)"
+	$(PIPENV) install --dev
+	@touch $@
+
+synth: $(SETUP_STAMP)
+	$(PYTHON) main.py
+
+test: $(SETUP_STAMP)
+	$(PYTHON) -m pytest
+
+lint: $(SETUP_STAMP)
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+clean:
+	rm -rf cdktf.out

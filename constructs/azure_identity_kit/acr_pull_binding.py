@@ -1,0 +1,78 @@
+"""AcrPull on one registry for one identity: the permission an image pull by
+managed identity needs, and the handle a workload must depend on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._cdktf import Construct, TerraformResource
+from .azurerm import container_registry
+from .identity import AnyUserAssignedIdentity, Grant, GrantTarget, grant
+
+ACR_PULL = "AcrPull"
+
+
+@dataclass(frozen=True)
+class RegistryRef:
+    """A registry to pull from: one in this stack, or an existing one."""
+
+    name: str
+    """Stable label for construct IDs (not necessarily the Azure name)."""
+    resource_id: str
+    login_server: str
+    network_restricted: bool = False
+    """Registry reachable only through private endpoints. Default: False."""
+    trusted_services_bypass: bool | None = None
+    """Whether `network_rule_bypass_option = "AzureServices"` is set; None when unknown."""
+
+    @staticmethod
+    def of(registry: container_registry.ContainerRegistry) -> "RegistryRef":
+        return RegistryRef(
+            name=registry.node.id,
+            resource_id=registry.id,
+            login_server=registry.login_server,
+        )
+
+    @staticmethod
+    def existing(name: str, resource_id: str, login_server: str) -> "RegistryRef":
+        return RegistryRef(name=name, resource_id=resource_id, login_server=login_server)
+
+
+class AcrPullBinding(Construct):
+    """Grants AcrPull, scoped to one registry, to one user-assigned identity.
+
+    Only user-assigned identities are accepted on purpose: they exist before the
+    workload, so the grant can exist before the workload's first pull.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        identity: AnyUserAssignedIdentity,
+        registry: RegistryRef | container_registry.ContainerRegistry,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.registry = registry if isinstance(registry, RegistryRef) else RegistryRef.of(registry)
+        self.identity = identity
+        self.grant: Grant = grant(
+            self,
+            identity,
+            ACR_PULL,
+            GrantTarget(name=self.registry.name, resource_id=self.registry.resource_id),
+            description=f"Image pulls from registry '{self.registry.name}' by {identity.label}",
+        )
+        identity.grants.append(self.grant)
+
+    @property
+    def role_assignment(self) -> TerraformResource:
+        return self.grant.role_assignment
+
+    @property
+    def login_server(self) -> str:
+        return self.registry.login_server
+
+    def apply_before(self, *resources: TerraformResource) -> None:
+        """Make each resource wait until the pull permission exists."""
+        self.grant.apply_before(*resources)

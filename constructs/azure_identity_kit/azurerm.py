@@ -1,0 +1,83 @@
+"""Fast access to the azurerm provider bindings.
+
+`import cdktf_cdktf_provider_azurerm` runs a package `__init__` that imports all
+~1,500 resource submodules (about 6 s and 400 MB) although each submodule needs
+only the package's `_jsii` module. Before the first import we register a light
+parent package instead: the same `__path__`, no eager imports, and a PEP 562
+`__getattr__` that imports any submodule on first attribute access. Code that
+imports the provider package directly therefore keeps working, and the
+synthesized JSON is byte-identical (tests/test_fast_import.py).
+
+Turn it off with AZURE_IDENTITY_KIT_EAGER_PROVIDER=1; if the real package was
+imported first, it is used as it is.
+"""
+
+import importlib
+import importlib.util
+import os
+import pkgutil
+import sys
+import types
+
+PACKAGE = "cdktf_cdktf_provider_azurerm"
+EAGER_ENV = "AZURE_IDENTITY_KIT_EAGER_PROVIDER"
+
+
+def _install_light_parent() -> None:
+    if PACKAGE in sys.modules or os.environ.get(EAGER_ENV, "") not in ("", "0"):
+        return
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return
+    parent = importlib.util.module_from_spec(spec)
+    search_path = list(spec.submodule_search_locations)
+    parent.__all__ = sorted(
+        info.name for info in pkgutil.iter_modules(search_path) if not info.name.startswith("_")
+    )
+
+    def __getattr__(name: str) -> types.ModuleType:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return importlib.import_module(f"{PACKAGE}.{name}")
+        except ModuleNotFoundError as missing:
+            raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}") from missing
+
+    parent.__getattr__ = __getattr__
+    sys.modules[PACKAGE] = parent
+
+
+_install_light_parent()
+
+# Only what the kit uses. Adding a resource type means adding one line here.
+from cdktf_cdktf_provider_azurerm import (  # noqa: E402
+    container_app,
+    data_azurerm_client_config,
+    data_azurerm_user_assigned_identity,
+    container_app_environment,
+    container_registry,
+    key_vault,
+    log_analytics_workspace,
+    provider,
+    resource_group,
+    role_assignment,
+    storage_account,
+    storage_container,
+    user_assigned_identity,
+)
+
+__all__ = [
+    "container_app",
+    "data_azurerm_client_config",
+    "data_azurerm_user_assigned_identity",
+    "container_app_environment",
+    "container_registry",
+    "key_vault",
+    "log_analytics_workspace",
+    "provider",
+    "resource_group",
+    "role_assignment",
+    "storage_account",
+    "storage_container",
+    "user_assigned_identity",
+]

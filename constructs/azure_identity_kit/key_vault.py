@@ -1,0 +1,50 @@
+"""A Key Vault that grants access by Azure RBAC only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ._cdktf import Construct
+from .azurerm import key_vault
+from .errors import child_path
+from .identity import GrantTarget
+from .naming import KEY_VAULT, check_name
+
+
+@dataclass(frozen=True)
+class RbacKeyVaultProps:
+    name: str
+    """Azure name: 3-24 characters. Convention: `kv-<workload>-<env>`."""
+    resource_group_name: str
+    location: str
+    tenant_id: str
+    sku_name: str = "standard"
+    soft_delete_retention_days: int = 90
+    """Days a deleted vault or secret stays recoverable. Default: 90 (the maximum)."""
+    purge_protection_enabled: bool = True
+    """Forbid purging before retention ends. Default: on."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class RbacKeyVault(Construct):
+    """`azurerm_key_vault` with RBAC authorization instead of access policies, so
+    access is a role assignment like every other grant in the kit."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: RbacKeyVaultProps):
+        check_name(KEY_VAULT, props.name, child_path(scope, construct_id))
+        super().__init__(scope, construct_id)
+        self.resource = key_vault.KeyVault(
+            self,
+            "vault",
+            name=props.name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            tenant_id=props.tenant_id,
+            sku_name=props.sku_name,
+            rbac_authorization_enabled=True,
+            purge_protection_enabled=props.purge_protection_enabled,
+            soft_delete_retention_days=props.soft_delete_retention_days,
+            tags=dict(props.tags) or None,
+        )
+        self.target = GrantTarget(name=construct_id, resource_id=self.resource.id)

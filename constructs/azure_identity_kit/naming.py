@@ -1,0 +1,69 @@
+"""Azure naming rules for what the kit creates, checked before synth writes anything.
+
+Names that are unresolved tokens (for example from a TerraformVariable) are
+left to Azure: they cannot be known here.
+"""
+
+import re
+from dataclasses import dataclass
+
+from ._cdktf import Token
+from .errors import KitValidationError
+
+
+@dataclass(frozen=True)
+class NameRule:
+    rule_id: str
+    kind: str
+    pattern: re.Pattern[str]
+    description: str
+
+
+CONTAINER_APP = NameRule(
+    "name-container-app",
+    "container app",
+    re.compile(r"^(?!.*--)[a-z][a-z0-9-]{0,30}[a-z0-9]$"),
+    "2-32 lowercase letters, digits and '-', starting with a letter, ending alphanumeric, no '--'",
+)
+CONTAINER_REGISTRY = NameRule(
+    "name-container-registry",
+    "container registry",
+    re.compile(r"^[a-zA-Z0-9]{5,50}$"),
+    "5-50 letters and digits only",
+)
+USER_ASSIGNED_IDENTITY = NameRule(
+    "name-user-assigned-identity",
+    "user-assigned identity",
+    re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$"),
+    "3-128 letters, digits, '-' and '_', starting with a letter or digit",
+)
+KEY_VAULT = NameRule(
+    "name-key-vault",
+    "key vault",
+    re.compile(r"^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
+    "3-24 letters, digits and '-', starting with a letter, ending alphanumeric, no '--'",
+)
+STORAGE_ACCOUNT = NameRule(
+    "name-storage-account",
+    "storage account",
+    re.compile(r"^[a-z0-9]{3,24}$"),
+    "3-24 lowercase letters and digits only",
+)
+
+
+def check_name(rule: NameRule, name: str, path: str) -> str:
+    """Return `name` unchanged, or raise naming the construct path and the rule."""
+    if not isinstance(name, str) or not name:
+        raise KitValidationError(
+            path, rule.rule_id, f"The {rule.kind} name is empty.", f"Use {rule.description}."
+        )
+    if Token.is_unresolved(name):
+        return name
+    if not rule.pattern.match(name):
+        raise KitValidationError(
+            path,
+            rule.rule_id,
+            f"'{name}' is not a valid {rule.kind} name.",
+            f"Use {rule.description}.",
+        )
+    return name

@@ -1,0 +1,46 @@
+"""An Azure Container Registry that only identities can pull from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ._cdktf import Construct
+from .acr_pull_binding import RegistryRef
+from .azurerm import container_registry
+from .errors import child_path
+from .naming import CONTAINER_REGISTRY, check_name
+
+
+@dataclass(frozen=True)
+class IdentityOnlyRegistryProps:
+    name: str
+    """Azure name: 5-50 letters and digits. Convention: `cr<workload><env>`."""
+    resource_group_name: str
+    location: str
+    sku: str = "Standard"
+    """Basic, Standard or Premium. Default: Standard. Premium adds private endpoints."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class IdentityOnlyRegistry(Construct):
+    """`azurerm_container_registry` with the admin user and anonymous pull off:
+    the only way in is a role assignment such as AcrPull."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: IdentityOnlyRegistryProps):
+        check_name(CONTAINER_REGISTRY, props.name, child_path(scope, construct_id))
+        super().__init__(scope, construct_id)
+        self.resource = container_registry.ContainerRegistry(
+            self,
+            "registry",
+            name=props.name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            sku=props.sku,
+            admin_enabled=False,
+            anonymous_pull_enabled=False,
+            tags=dict(props.tags) or None,
+        )
+        self.ref = RegistryRef(
+            name=construct_id, resource_id=self.resource.id, login_server=self.resource.login_server
+        )

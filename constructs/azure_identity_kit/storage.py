@@ -1,0 +1,71 @@
+"""A storage account whose data is reached by Entra ID identities, not keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ._cdktf import Construct
+from .azurerm import storage_account, storage_container
+from .errors import KitValidationError, child_path
+from .identity import GrantTarget
+from .naming import STORAGE_ACCOUNT, check_name
+
+
+@dataclass(frozen=True)
+class IdentityOnlyStorageProps:
+    name: str
+    """Azure name: 3-24 lowercase letters and digits. Convention: `st<workload><env>`."""
+    resource_group_name: str
+    location: str
+    replication_type: str = "LRS"
+    """LRS, ZRS, GRS, ... Default: LRS."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class IdentityOnlyStorage(Construct):
+    """`azurerm_storage_account` with shared-key access off and OAuth by default.
+
+    Terraform then manages blob containers through Entra ID too, which is why
+    the stacks' provider sets `storage_use_azuread = true`.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, props: IdentityOnlyStorageProps):
+        check_name(STORAGE_ACCOUNT, props.name, child_path(scope, construct_id))
+        super().__init__(scope, construct_id)
+        self.resource = storage_account.StorageAccount(
+            self,
+            "account",
+            name=props.name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            account_tier="Standard",
+            account_replication_type=props.replication_type,
+            shared_access_key_enabled=False,
+            default_to_oauth_authentication=True,
+            allow_nested_items_to_be_public=False,
+            min_tls_version="TLS1_2",
+            tags=dict(props.tags) or None,
+        )
+        self.target = GrantTarget(name=construct_id, resource_id=self.resource.id)
+        self.containers: dict[str, storage_container.StorageContainer] = {}
+
+    def add_container(self, name: str) -> GrantTarget:
+        """A private blob container; returns it as a grant target (the narrowest
+        scope for blob data roles)."""
+        if not name or name in self.containers:
+            raise KitValidationError(
+                child_path(self, f"container-{name}"),
+                "storage-container-name",
+                f"Blob container name '{name}' is empty or used twice.",
+                "Give each container a unique, non-empty name.",
+            )
+        container = storage_container.StorageContainer(
+            self,
+            f"container-{name}",
+            name=name,
+            storage_account_id=self.resource.id,
+            container_access_type="private",
+        )
+        self.containers[name] = container
+        return GrantTarget(name=f"{self.node.id}-{name}", resource_id=container.id)
