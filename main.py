@@ -9,6 +9,7 @@ import sys
 
 def main(argv: list[str]) -> int:
     from azure_identity_kit.synth import synth_or_explain
+
     from stacks import build_app
 
     outdir = os.environ.get("CDKTF_OUTDIR", "cdktf.out")

@@ -3,8 +3,8 @@ entry to ENVIRONMENTS."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from azure_identity_kit.errors import KitValidationError
 

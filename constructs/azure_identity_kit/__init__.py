@@ -27,6 +27,7 @@ from .storage import IdentityOnlyStorage, IdentityOnlyStorageProps
 __all__ = [
     "ACR_PULL",
     "PRINCIPAL_TYPE",
+    "RegistryRef",
     "SYSTEM_ASSIGNED",
     "AcrPullBinding",
     "ContainerAppWithIdentity",

@@ -11,7 +11,7 @@ import os
 # jsii's documented switch; a value the user already set wins.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from cdktf import (  # noqa: E402
+from cdktf import (
     Annotations,
     App,
     Aspects,
@@ -26,7 +26,8 @@ from cdktf import (  # noqa: E402
     Testing,
     Token,
 )
-from constructs import Construct, IConstruct  # noqa: E402
+
+from constructs import Construct, IConstruct
 
 __all__ = [
     "Annotations",

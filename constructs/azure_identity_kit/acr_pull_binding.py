@@ -26,7 +26,7 @@ class RegistryRef:
     """Whether `network_rule_bypass_option = "AzureServices"` is set; None when unknown."""
 
     @staticmethod
-    def of(registry: container_registry.ContainerRegistry) -> "RegistryRef":
+    def of(registry: container_registry.ContainerRegistry) -> RegistryRef:
         return RegistryRef(
             name=registry.node.id,
             resource_id=registry.id,
@@ -34,7 +34,7 @@ class RegistryRef:
         )
 
     @staticmethod
-    def existing(name: str, resource_id: str, login_server: str) -> "RegistryRef":
+    def existing(name: str, resource_id: str, login_server: str) -> RegistryRef:
         return RegistryRef(name=name, resource_id=resource_id, login_server=login_server)
 
 

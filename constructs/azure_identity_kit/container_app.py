@@ -3,8 +3,9 @@ identities, in the order Azure needs them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Sequence
+from typing import Literal
 
 from ._cdktf import Construct
 from .acr_pull_binding import AcrPullBinding, RegistryRef
@@ -158,7 +159,11 @@ class ContainerAppWithIdentity(Construct):
         return self.resource.ingress.fqdn if self.props.ingress else None
 
     def grant(
-        self, role_definition_id_or_name: str, target: GrantTarget, *, description: str | None = None
+        self,
+        role_definition_id_or_name: str,
+        target: GrantTarget,
+        *,
+        description: str | None = None,
     ) -> Grant:
         """Grant the identity the app's code uses: the runtime identity, else the
         system-assigned one. A user-assigned grant is ordered before the app."""
@@ -245,7 +250,10 @@ def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
         )
     if not props.containers:
         raise KitValidationError(
-            path, "containers-missing", "The app has no containers.", "Add at least one ContainerSpec."
+            path,
+            "containers-missing",
+            "The app has no containers.",
+            "Add at least one ContainerSpec.",
         )
     for spec in props.containers:
         if not isinstance(spec.image, str) or not spec.image.strip():

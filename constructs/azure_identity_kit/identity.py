@@ -3,8 +3,9 @@ role assignment the kit makes is created by `grant()` below.
 
 Why one place: the rules that make managed identities work on Azure are easy to
 get wrong one resource at a time. Here they hold everywhere:
-- `principal_type = "ServicePrincipal"`, so a role assignment for a principal
-  that Entra ID has not replicated yet does not fail with PrincipalNotFound;
+- `principal_type = "ServicePrincipal"` for managed identities, so a role
+  assignment for a principal that Entra ID has not replicated yet does not fail
+  with PrincipalNotFound (an `EntraGroup` grantee says "Group" instead);
 - a description on every assignment, so the portal says why it exists;
 - construct IDs derived from the role and the target's stable name, so adding
   a grant never renames (and so never replaces) another one;
@@ -15,8 +16,9 @@ get wrong one resource at a time. Here they hold everywhere:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Sequence, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from ._cdktf import Construct, TerraformResource, Token
 from .azurerm import data_azurerm_user_assigned_identity, role_assignment, user_assigned_identity
@@ -24,6 +26,7 @@ from .errors import KitValidationError, child_path
 from .naming import USER_ASSIGNED_IDENTITY, check_name
 
 PRINCIPAL_TYPE = "ServicePrincipal"
+GROUP_PRINCIPAL_TYPE = "Group"
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -43,19 +46,39 @@ class GrantTarget:
     resource_id: str
 
     @staticmethod
-    def of(resource: TerraformResource, name: str | None = None) -> "GrantTarget":
+    def of(resource: TerraformResource, name: str | None = None) -> GrantTarget:
         """Target a resource of this stack; its construct ID is the default label."""
         return GrantTarget(name=name or resource.node.id, resource_id=resource.get_string_attribute("id"))
 
 
 class Grantee(Protocol):
-    """Anything with a principal ID that a role can be granted to."""
+    """Anything with a principal ID that a role can be granted to.
+
+    A grantee may also have a `principal_type` attribute; without one it is a
+    service principal (every managed identity is).
+    """
 
     @property
     def principal_id(self) -> str: ...
 
     @property
     def label(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class EntraGroup:
+    """An Entra ID security group as a grantee, e.g. the people allowed to sign
+    in to a VM. Grants to it say `principal_type = "Group"`."""
+
+    label: str
+    """Stable, literal name for descriptions and construct IDs, e.g. 'ops-admins'."""
+    object_id: str
+    """The group's object ID (a GUID)."""
+    principal_type: ClassVar[str] = GROUP_PRINCIPAL_TYPE
+
+    @property
+    def principal_id(self) -> str:
+        return self.object_id
 
 
 @dataclass
@@ -127,7 +150,7 @@ def grant(
         construct_id,
         scope=target.resource_id,
         principal_id=grantee.principal_id,
-        principal_type=PRINCIPAL_TYPE,
+        principal_type=getattr(grantee, "principal_type", PRINCIPAL_TYPE),
         role_definition_id=role if by_id else None,
         role_definition_name=None if by_id else role,
         description=description or f"{role_label} for {grantee.label} on {target.name}",
@@ -196,7 +219,7 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
         *,
         principal_id: str | None = None,
         client_id: str | None = None,
-    ) -> "ExistingUserAssignedIdentity":
+    ) -> ExistingUserAssignedIdentity:
         """Use an identity created elsewhere, by its resource ID."""
         return ExistingUserAssignedIdentity(scope, construct_id, resource_id, principal_id, client_id)
 

@@ -50,6 +50,37 @@ STORAGE_ACCOUNT = NameRule(
     "3-24 lowercase letters and digits only",
 )
 
+CONTAINER_GROUP = NameRule(
+    "name-container-group",
+    "container group",
+    re.compile(r"^(?!.*--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"),
+    "1-63 lowercase letters, digits and '-', not starting or ending with '-', no '--'",
+)
+CONTAINER_GROUP_CONTAINER = NameRule(
+    "name-aci-container",
+    "container (in a container group)",
+    re.compile(r"^(?!.*--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"),
+    "1-63 lowercase letters, digits and '-', not starting or ending with '-', no '--'",
+)
+ACI_DNS_LABEL = NameRule(
+    "name-aci-dns-label",
+    "DNS name label",
+    re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$"),
+    "3-63 lowercase letters, digits and '-', starting with a letter, ending alphanumeric",
+)
+LINUX_VM = NameRule(
+    "name-linux-vm",
+    "Linux virtual machine",
+    re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$"),
+    "1-64 letters, digits and '-', starting and ending with a letter or digit",
+)
+LINUX_COMPUTER_NAME = NameRule(
+    "name-linux-computer-name",
+    "Linux computer (host) name",
+    re.compile(r"^(?!\d+$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$"),
+    "1-64 letters, digits and '-', starting and ending with a letter or digit, not only digits",
+)
+
 
 def check_name(rule: NameRule, name: str, path: str) -> str:
     """Return `name` unchanged, or raise naming the construct path and the rule."""

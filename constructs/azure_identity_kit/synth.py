@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from ._cdktf import App
 from .errors import KitValidationError

@@ -1,0 +1,50 @@
+"""Helpers shared by the tests: build small stacks, synthesize, look things up."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from azure_identity_kit._cdktf import TerraformStack, Testing
+from azure_identity_kit.azurerm import provider
+
+
+def new_stack(name: str = "test") -> TerraformStack:
+    """A stack in a fresh test app. (Testing.synth_scope is broken in Python.)"""
+    stack = TerraformStack(Testing.app(), name)
+    provider.AzurermProvider(stack, "azurerm", features=[provider.AzurermProviderFeatures()])
+    return stack
+
+
+def synth(stack: TerraformStack) -> dict[str, Any]:
+    """Sorted, metadata-free JSON of one stack, as snapshots store it."""
+    return json.loads(Testing.synth(stack))
+
+
+def strip_metadata(value: Any) -> Any:
+    """Drop cdktf's "//" metadata (it carries versions and paths) and sort keys."""
+    if isinstance(value, dict):
+        return {key: strip_metadata(value[key]) for key in sorted(value) if key != "//"}
+    if isinstance(value, list):
+        return [strip_metadata(item) for item in value]
+    return value
+
+
+def resources(doc: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return doc.get("resource", {}).get(resource_type, {})
+
+
+def only(doc: dict[str, Any], resource_type: str) -> tuple[str, dict[str, Any]]:
+    found = resources(doc, resource_type)
+    assert len(found) == 1, f"expected exactly one {resource_type}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def ref(resource_type: str, logical_id: str, attribute: str) -> str:
+    return "${" + f"{resource_type}.{logical_id}.{attribute}" + "}"
+
+
+def by_name(doc: dict[str, Any], resource_type: str, name: str) -> tuple[str, dict[str, Any]]:
+    matches = [(k, v) for k, v in resources(doc, resource_type).items() if v.get("name") == name]
+    assert len(matches) == 1, f"expected one {resource_type} named {name!r}, found {matches}"
+    return matches[0]

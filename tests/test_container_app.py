@@ -1,0 +1,256 @@
+"""ContainerAppWithIdentity: snapshots of a minimal and a full app, and its rules."""
+
+from __future__ import annotations
+
+import pytest
+from azure_identity_kit import (
+    ContainerAppWithIdentity,
+    ContainerAppWithIdentityProps,
+    ContainerSpec,
+    GrantTarget,
+    IdentityOnlyRegistry,
+    IdentityOnlyRegistryProps,
+    IngressSpec,
+    KitValidationError,
+    UserAssignedIdentity,
+    UserAssignedIdentityProps,
+)
+from support import by_name, new_stack, only, ref, resources, synth
+
+RA = "azurerm_role_assignment"
+UAI = "azurerm_user_assigned_identity"
+ENV_ID = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.App/managedEnvironments/cae"
+CONTAINER_ID = (
+    "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"
+    "/blobServices/default/containers/data"
+)
+
+
+def _props(**overrides) -> ContainerAppWithIdentityProps:
+    values = dict(
+        name="ca-app-dev",
+        resource_group_name="rg-app",
+        location="westeurope",
+        container_app_environment_id=ENV_ID,
+        containers=[ContainerSpec(name="app", image="mcr.microsoft.com/k8se/quickstart:latest")],
+    )
+    values.update(overrides)
+    return ContainerAppWithIdentityProps(**values)
+
+
+def _registry(stack):
+    return IdentityOnlyRegistry(
+        stack,
+        "registry",
+        IdentityOnlyRegistryProps(name="crappdev", resource_group_name="rg", location="westeurope"),
+    )
+
+
+def _full(stack):
+    registry = _registry(stack)
+    runtime = UserAssignedIdentity(
+        stack,
+        "runtime",
+        UserAssignedIdentityProps(
+            name="id-app-dev", resource_group_name="rg", location="westeurope"
+        ),
+    )
+    extra = UserAssignedIdentity.from_existing(
+        stack,
+        "shared",
+        "/subscriptions/0/resourceGroups/rg/providers/"
+        "Microsoft.ManagedIdentity/userAssignedIdentities/id-shared",
+        principal_id="p",
+        client_id="c",
+    )
+    app = ContainerAppWithIdentity(
+        stack,
+        "app",
+        _props(
+            registry=registry.resource,
+            runtime_identity=runtime,
+            system_assigned=True,
+            user_assigned=[extra, runtime],
+            containers=[
+                ContainerSpec(
+                    name="app",
+                    image=f"{registry.resource.login_server}/app:1.2.3",
+                    cpu=0.5,
+                    memory="1Gi",
+                    env={"MODE": "full"},
+                    args=["--port", "8080"],
+                ),
+                ContainerSpec(name="sidecar", image=f"{registry.resource.login_server}/side:1"),
+            ],
+            ingress=IngressSpec(target_port=8080, external=False),
+            min_replicas=1,
+            max_replicas=3,
+            tags={"team": "a"},
+        ),
+    )
+    app.grant("Storage Blob Data Reader", GrantTarget("data", CONTAINER_ID))
+    app.system_assigned_identity.grant(
+        "Monitoring Metrics Publisher", GrantTarget("rg", "/subscriptions/0/resourceGroups/rg")
+    )
+    return app
+
+
+def test_minimal_snapshot(snapshot_json):
+    stack = new_stack()
+    app = ContainerAppWithIdentity(stack, "app", _props())
+    doc = synth(stack)
+    _, resource = only(doc, "azurerm_container_app")
+    assert "identity" not in resource and "registry" not in resource, "no registry, no identity"
+    assert app.fqdn is None and app.system_principal_id is None
+    assert doc == snapshot_json
+
+
+def test_full_snapshot(snapshot_json):
+    stack = new_stack()
+    _full(stack)
+    assert synth(stack) == snapshot_json
+
+
+def test_full_identity_type_and_attached_identities():
+    stack = new_stack()
+    _full(stack)
+    doc = synth(stack)
+    _, app = only(doc, "azurerm_container_app")
+    pull_key, _ = by_name(doc, UAI, "id-ca-app-dev-pull")
+    runtime_key, _ = by_name(doc, UAI, "id-app-dev")
+    assert app["identity"]["type"] == "SystemAssigned, UserAssigned"
+    assert app["identity"]["identity_ids"] == [
+        ref(UAI, pull_key, "id"),
+        ref(UAI, runtime_key, "id"),
+        "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/"
+        "userAssignedIdentities/id-shared",
+    ], "pull, runtime, then extra identities, each once"
+
+
+def test_created_pull_identity_is_granted_acrpull_before_the_app():
+    stack = new_stack()
+    _full(stack)
+    doc = synth(stack)
+    _, app = only(doc, "azurerm_container_app")
+    pull_key, _ = by_name(doc, UAI, "id-ca-app-dev-pull")
+    assert app["registry"][0]["identity"] == ref(UAI, pull_key, "id")
+    acr_pull = {
+        k: v for k, v in resources(doc, RA).items() if v["role_definition_name"] == "AcrPull"
+    }
+    ((key, assignment),) = acr_pull.items()
+    assert assignment["principal_id"] == ref(UAI, pull_key, "principal_id")
+    assert "${" + f"{RA}.{key}" + "}" in app["depends_on"]
+
+
+def test_runtime_grants_are_ordered_before_the_app_system_grants_after():
+    stack = new_stack()
+    app = _full(stack)
+    doc = synth(stack)
+    _, resource = only(doc, "azurerm_container_app")
+    grants = resources(doc, RA)
+    blob = next(
+        k for k, v in grants.items() if v["role_definition_name"] == "Storage Blob Data Reader"
+    )
+    system = next(
+        k for k, v in grants.items() if v["role_definition_name"] == "Monitoring Metrics Publisher"
+    )
+    assert "${" + f"{RA}.{blob}" + "}" in resource["depends_on"]
+    assert "${" + f"{RA}.{system}" + "}" not in resource["depends_on"], "would be a cycle"
+    app_key, _ = only(doc, "azurerm_container_app")
+    assert grants[system]["principal_id"] == ref(
+        "azurerm_container_app", app_key, "identity[0].principal_id"
+    ), "a system-assigned grant goes to the app's own principal"
+    assert app.system_principal_id is not None
+
+
+def test_every_container_gets_azure_client_id_of_the_runtime_identity():
+    stack = new_stack()
+    _full(stack)
+    doc = synth(stack)
+    _, app = only(doc, "azurerm_container_app")
+    runtime_key, _ = by_name(doc, UAI, "id-app-dev")
+    for container in app["template"]["container"]:
+        values = {e["name"]: e["value"] for e in container["env"]}
+        assert values["AZURE_CLIENT_ID"] == ref(UAI, runtime_key, "client_id"), container["name"]
+
+
+def test_no_azure_client_id_without_a_user_assigned_runtime_identity():
+    stack = new_stack()
+    ContainerAppWithIdentity(
+        stack, "app", _props(system_assigned=True, registry=_registry(stack).resource)
+    )
+    doc = synth(stack)
+    _, app = only(doc, "azurerm_container_app")
+    assert "env" not in app["template"]["container"][0], "the pull identity is not for the code"
+
+
+def test_grant_without_any_identity_is_refused():
+    stack = new_stack()
+    app = ContainerAppWithIdentity(stack, "app", _props())
+    with pytest.raises(KitValidationError, match=r"test/app: \[grant-no-identity\]"):
+        app.grant("Storage Blob Data Reader", GrantTarget("data", CONTAINER_ID))
+
+
+def test_fqdn_is_exposed_with_ingress():
+    stack = new_stack()
+    app = ContainerAppWithIdentity(stack, "app", _props(ingress=IngressSpec(target_port=80)))
+    assert app.fqdn is not None and app.fqdn.startswith("${")
+
+
+@pytest.mark.parametrize("pull", ["SystemAssigned", "system"])
+def test_pull_through_system_assigned_identity_is_refused(pull):
+    stack = new_stack()
+    with pytest.raises(KitValidationError) as error:
+        ContainerAppWithIdentity(
+            stack, "app", _props(registry=_registry(stack).resource, pull_identity=pull)
+        )
+    message = str(error.value)
+    assert error.value.rule_id == "pull-system-assigned"
+    assert message.startswith("test/app: [pull-system-assigned]"), message
+    assert "Operation expired" in message and "user-assigned" in message
+    assert stack.node.try_find_child("app") is None, "nothing may be half-built"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "rule"),
+    [
+        ({"name": "Api"}, "name-container-app"),
+        ({"name": "a"}, "name-container-app"),
+        ({"name": "1api"}, "name-container-app"),
+        ({"name": "api-"}, "name-container-app"),
+        ({"name": "my--api"}, "name-container-app"),
+        ({"name": "a" * 33}, "name-container-app"),
+        ({"containers": [ContainerSpec(name="app", image="")]}, "image-empty"),
+        ({"containers": [ContainerSpec(name="app", image="   ")]}, "image-empty"),
+        ({"containers": []}, "containers-missing"),
+    ],
+)
+def test_bad_input_is_refused_with_path_and_rule(overrides, rule):
+    stack = new_stack()
+    with pytest.raises(KitValidationError) as error:
+        ContainerAppWithIdentity(stack, "app", _props(**overrides))
+    assert error.value.rule_id == rule
+    assert str(error.value).startswith(f"test/app: [{rule}]"), str(error.value)
+    assert "Fix:" in str(error.value)
+
+
+def test_boundary_names_are_accepted():
+    stack = new_stack()
+    ContainerAppWithIdentity(stack, "short", _props(name="ab"))
+    ContainerAppWithIdentity(stack, "long", _props(name="a" + "b" * 30 + "1"))
+
+
+def test_azure_client_id_set_by_hand_conflicts_with_runtime_identity():
+    stack = new_stack()
+    runtime = UserAssignedIdentity(
+        stack, "rt", UserAssignedIdentityProps(name="id-rt", resource_group_name="rg", location="x")
+    )
+    with pytest.raises(KitValidationError, match="azure-client-id-conflict"):
+        ContainerAppWithIdentity(
+            stack,
+            "app",
+            _props(
+                runtime_identity=runtime,
+                containers=[ContainerSpec(name="a", image="i", env={"AZURE_CLIENT_ID": "x"})],
+            ),
+        )
