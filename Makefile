@@ -14,7 +14,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-done
 
-.PHONY: setup synth test lint clean
+.PHONY: setup synth test lint clean diff review
 
 setup: $(SETUP_STAMP)
 
@@ -32,6 +32,17 @@ test: $(SETUP_STAMP)
 lint: $(SETUP_STAMP)
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+
+# Reviewing changes: BASE, FAIL_ON, FORMAT and CONFIG are optional; PLAN is required for review.
+# FAIL_ON defaults per command (diff: none, review: high).
+FORMAT ?= text
+
+diff: $(SETUP_STAMP)
+	$(PYTHON) -m azure_identity_kit.review.diff_cli --format $(FORMAT) $(if $(BASE),--base $(BASE)) $(if $(FAIL_ON),--fail-on $(FAIL_ON))
+
+review: $(SETUP_STAMP)
+	@test -n "$(PLAN)" || { echo "usage: make review PLAN=<plan.json> [FAIL_ON=high|medium|low|none] [FORMAT=text|markdown|json] [CONFIG=<cdk.tf.json> ...]" >&2; exit 2; }
+	$(PYTHON) -m azure_identity_kit.review.plan_cli $(PLAN) --format $(FORMAT) $(if $(FAIL_ON),--fail-on $(FAIL_ON)) $(foreach c,$(CONFIG),--config $(c))
 
 clean:
 	rm -rf cdktf.out

@@ -1,6 +1,7 @@
 """Entry point for `make synth` and `cdktf synth` (see cdktf.json).
 
-`python main.py [ENV ...]` synthesizes the named environments, all by default.
+`python main.py [STACK ...]` synthesizes the named stacks: environments from
+stacks/config.py and/or `bootstrap` (stacks/bootstrap.py). Default: all of them.
 """
 
 import os

@@ -8,6 +8,16 @@ from dataclasses import dataclass, field
 
 from azure_identity_kit.errors import KitValidationError
 
+from .backend import RemoteState
+
+# PLACEHOLDER, replace before deploying: the public half of a throwaway key whose
+# private half was discarded, so nobody can sign in with it. A public key is not
+# a secret; put your team's real one (or several) in `ops_ssh_public_keys`.
+PLACEHOLDER_SSH_PUBLIC_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMHZtuQiQa9Oc8Wa7gxtyVvRfLoefHQFS7MOW1OBv3eQ "
+    "placeholder-replace-me"
+)
+
 
 @dataclass(frozen=True)
 class EnvironmentConfig:
@@ -23,8 +33,32 @@ class EnvironmentConfig:
     registry_sku: str = "Standard"
     storage_replication: str = "LRS"
     prevent_destroy: bool = False
+    dapr_state_store: bool = False
+    """Give `api` a Dapr blob state store authenticated by its runtime identity."""
     """Protect stateful resources (identities, registry, vault, storage) from `destroy`."""
     tags: Mapping[str, str] = field(default_factory=dict)
+
+    # Network, the `worker` container group and the `ops` VM.
+    vnet_address_space: str = "10.40.0.0/16"
+    worker_subnet_prefix: str = "10.40.1.0/24"
+    """Subnet delegated to Microsoft.ContainerInstance/containerGroups."""
+    ops_subnet_prefix: str = "10.40.2.0/24"
+    worker_image: str = "worker:1.0.0"
+    """Repository and tag of the `worker` image in the stack's registry."""
+    worker_private: bool = False
+    """Run `worker` with a private IP in the VNet (True) or a public IP and DNS label."""
+    ops_vm_size: str = "Standard_B2s"
+    ops_ssh_public_keys: tuple[str, ...] = (PLACEHOLDER_SSH_PUBLIC_KEY,)
+    """OpenSSH public keys for the `ops` VM admin. Default: a placeholder (see above)."""
+
+    # Deploying for real (issue 7): see stacks/backend.py and stacks/auth.py.
+    remote_state: RemoteState | None = None
+    """State in an Azure storage account (Entra ID auth). Default: a local file, unless
+    the IDKIT_STATE_* variables name one."""
+    auth: str | None = None
+    """Provider authentication: 'cli', 'oidc' or 'msi'. IDKIT_AUTH wins. Default: 'cli'."""
+    msi_client_id: str | None = None
+    """In 'msi' mode, the user-assigned identity's client ID. IDKIT_MSI_CLIENT_ID wins."""
 
     def resource_name(self, abbreviation: str, *parts: str) -> str:
         """Azure CAF style: `<abbr>-<workload>[-<part>...]-<env>`."""
@@ -36,9 +70,9 @@ class EnvironmentConfig:
 
 
 ENVIRONMENTS: dict[str, EnvironmentConfig] = {
-    "dev": EnvironmentConfig(name="dev", tags={"environment": "dev"}),
+    "dev": EnvironmentConfig(name="dev", dapr_state_store=True, tags={"environment": "dev"}),
     "staging": EnvironmentConfig(
-        name="staging", api_min_replicas=1, tags={"environment": "staging"}
+        name="staging", api_min_replicas=1, worker_private=True, tags={"environment": "staging"}
     ),
     "prod": EnvironmentConfig(
         name="prod",
@@ -47,6 +81,7 @@ ENVIRONMENTS: dict[str, EnvironmentConfig] = {
         registry_sku="Premium",
         storage_replication="ZRS",
         prevent_destroy=True,
+        worker_private=True,
         tags={"environment": "prod"},
     ),
 }

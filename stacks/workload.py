@@ -4,22 +4,31 @@ team would deploy an identity-only container app."""
 from __future__ import annotations
 
 from azure_identity_kit import (
+    ACI_SUBNET_DELEGATION,
+    AciContainerSpec,
+    AciPrivateNetwork,
+    AciPublicNetwork,
     ContainerAppWithIdentity,
     ContainerAppWithIdentityProps,
+    ContainerInstanceFromAcr,
+    ContainerInstanceFromAcrProps,
     ContainerSpec,
+    DaprSpec,
     IdentityOnlyRegistry,
     IdentityOnlyRegistryProps,
     IdentityOnlyStorage,
     IdentityOnlyStorageProps,
     IngressSpec,
+    KeyVaultSecretRef,
     RbacKeyVault,
     RbacKeyVaultProps,
     UserAssignedIdentity,
     UserAssignedIdentityProps,
+    VmWithIdentity,
+    VmWithIdentityProps,
 )
 from azure_identity_kit._cdktf import (
     Construct,
-    LocalBackend,
     TerraformOutput,
     TerraformResource,
     TerraformResourceLifecycle,
@@ -29,10 +38,12 @@ from azure_identity_kit.azurerm import (
     container_app_environment,
     data_azurerm_client_config,
     log_analytics_workspace,
-    provider,
     resource_group,
+    subnet,
+    virtual_network,
 )
 
+from .backend import configure_deployment
 from .config import EnvironmentConfig
 
 
@@ -40,17 +51,11 @@ class WorkloadStack(TerraformStack):
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, config.name)
         self.config = config
-        # Relative to cdktf.out/stacks/<stack>/, where Terraform runs: the state
-        # lands in the project root and no absolute path enters the JSON.
-        LocalBackend(self, path=f"../../../terraform.{config.name}.tfstate")
-        # Credentials come from the environment (Azure CLI, OIDC or managed
-        # identity); storage data-plane calls use Entra ID, never account keys.
-        provider.AzurermProvider(
-            self,
-            "azurerm",
-            features=[provider.AzurermProviderFeatures()],
-            storage_use_azuread=True,
-        )
+        # State: a relative local file, or `backend "azurerm"` with Entra ID auth when
+        # configured (stacks/backend.py). Provider credentials come from the
+        # environment (Azure CLI, OIDC or managed identity; stacks/auth.py); storage
+        # calls use Entra ID, never account keys.
+        self.auth = configure_deployment(self, config)
         client = data_azurerm_client_config.DataAzurermClientConfig(self, "current")
         tags = dict(config.tags)
         location = config.location
@@ -135,8 +140,21 @@ class WorkloadStack(TerraformStack):
                             "BLOB_CONTAINER_URL": f"{storage.resource.primary_blob_endpoint}data",
                             "KEY_VAULT_URL": vault.resource.vault_uri,
                         },
+                        secret_env={"API_CONFIG": "api-config"},
                     )
                 ],
+                # The secret's value is set in the vault by an operator; Terraform
+                # only knows its versionless URI. The pull identity reads it
+                # (lifecycle None: the code cannot use that identity).
+                key_vault_secrets=[
+                    KeyVaultSecretRef(
+                        name="api-config",
+                        key_vault_secret_id=f"{vault.resource.vault_uri}secrets/api-config",
+                        vault=vault.target,
+                        secret_name="api-config",
+                    )
+                ],
+                dapr=DaprSpec(app_id="api", app_port=8080) if config.dapr_state_store else None,
                 ingress=IngressSpec(target_port=8080),
                 min_replicas=config.api_min_replicas,
                 max_replicas=config.api_max_replicas,
@@ -145,6 +163,14 @@ class WorkloadStack(TerraformStack):
         )
         api.grant("Storage Blob Data Reader", data_container)
         api.grant("Key Vault Secrets User", vault.target)
+        if config.dapr_state_store:
+            api.add_dapr_blob_state_store(
+                "statestore",
+                container_app_environment_id=environment.id,
+                account_name=storage.resource.name,
+                container_name="dapr-state",
+                container=storage.add_container("dapr-state"),
+            )
 
         self.identities = {"api_pull_identity": pull_identity, "api_identity": runtime_identity}
         for name, identity in self.identities.items():
@@ -162,6 +188,125 @@ class WorkloadStack(TerraformStack):
                 vault.resource,
                 storage.resource,
             )
+
+        self._add_network_worker_and_ops(rg_name, registry, storage, vault)
+
+    def _add_network_worker_and_ops(
+        self,
+        rg_name: str,
+        registry: IdentityOnlyRegistry,
+        storage: IdentityOnlyStorage,
+        vault: RbacKeyVault,
+    ) -> None:
+        """A VNet, the `worker` container group and the `ops` VM (issue 3)."""
+        config = self.config
+        tags = dict(config.tags)
+        location = config.location
+
+        vnet = virtual_network.VirtualNetwork(
+            self,
+            "network",
+            name=config.resource_name("vnet"),
+            resource_group_name=rg_name,
+            location=location,
+            address_space=[config.vnet_address_space],
+            tags=tags,
+        )
+        worker_subnet = subnet.Subnet(
+            self,
+            "worker-subnet",
+            name="snet-worker",
+            resource_group_name=rg_name,
+            virtual_network_name=vnet.name,
+            address_prefixes=[config.worker_subnet_prefix],
+            delegation=[
+                subnet.SubnetDelegation(
+                    name="container-instances",
+                    service_delegation=subnet.SubnetDelegationServiceDelegation(
+                        name=ACI_SUBNET_DELEGATION,
+                        actions=["Microsoft.Network/virtualNetworks/subnets/action"],
+                    ),
+                )
+            ],
+        )
+        ops_subnet = subnet.Subnet(
+            self,
+            "ops-subnet",
+            name="snet-ops",
+            resource_group_name=rg_name,
+            virtual_network_name=vnet.name,
+            address_prefixes=[config.ops_subnet_prefix],
+        )
+        results = storage.add_container("results")
+
+        # The worker pulls with its own pull-only identity and writes results
+        # with its runtime identity (AZURE_CLIENT_ID).
+        worker_pull_identity = self._identity("worker-pull-identity", "worker-pull", rg_name)
+        worker_identity = self._identity("worker-identity", "worker", rg_name)
+        worker = ContainerInstanceFromAcr(
+            self,
+            "worker",
+            ContainerInstanceFromAcrProps(
+                name=config.resource_name("ci", "worker"),
+                resource_group_name=rg_name,
+                location=location,
+                registry=registry.resource,
+                pull_identity=worker_pull_identity,
+                runtime_identity=worker_identity,
+                containers=[
+                    AciContainerSpec(
+                        name="worker",
+                        image=f"{registry.resource.login_server}/{config.worker_image}",
+                        ports=[8080],
+                        env={
+                            "RESULTS_CONTAINER_URL": (
+                                f"{storage.resource.primary_blob_endpoint}results"
+                            ),
+                        },
+                    )
+                ],
+                network=(
+                    AciPrivateNetwork(subnet_id=worker_subnet.id)
+                    if config.worker_private
+                    else AciPublicNetwork(dns_name_label=f"{config.workload}-worker-{config.name}")
+                ),
+                tags=tags,
+            ),
+        )
+        worker.grant("Storage Blob Data Contributor", results)
+
+        ops = VmWithIdentity(
+            self,
+            "ops",
+            VmWithIdentityProps(
+                name=config.resource_name("vm", "ops"),
+                resource_group_name=rg_name,
+                location=location,
+                subnet_id=ops_subnet.id,
+                size=config.ops_vm_size,
+                ssh_public_keys=config.ops_ssh_public_keys,
+                tags=tags,
+            ),
+        )
+        ops.grant("Key Vault Secrets User", vault.target)
+        ops.grant("Storage Blob Data Contributor", results)
+
+        new_identities = {
+            "worker_pull_identity": worker_pull_identity,
+            "worker_identity": worker_identity,
+        }
+        for name, identity in new_identities.items():
+            TerraformOutput(self, f"{name}_resource_id", value=identity.resource_id)
+            TerraformOutput(self, f"{name}_principal_id", value=identity.principal_id)
+            TerraformOutput(self, f"{name}_client_id", value=identity.client_id)
+        TerraformOutput(self, "ops_vm_principal_id", value=ops.system_principal_id)
+        self.identities.update(new_identities)
+        self.network = vnet
+        self.worker = worker
+        self.ops = ops
+
+        if config.prevent_destroy:
+            _prevent_destroy(worker_pull_identity.resource, worker_identity.resource)
 
     def _identity(self, construct_id: str, purpose: str, rg_name: str) -> UserAssignedIdentity:
         return UserAssignedIdentity(

@@ -14,6 +14,10 @@ from azure_identity_kit.azurerm import EAGER_ENV
 from syrupy.extensions.json import JSONSnapshotExtension
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Deployment settings from the caller's shell must not leak into snapshots.
+for _name in [n for n in os.environ if n.startswith("IDKIT_")]:
+    del os.environ[_name]
 _EAGER_RUN: dict[str, object] = {}
 
 

@@ -38,7 +38,8 @@ def test_stack_snapshot(env, stack_json, snapshot_json):
 
 def test_every_environment_has_a_stack(synth_outdir):
     written = sorted(p.name for p in (synth_outdir / "stacks").iterdir())
-    assert written == sorted(ENVS), f"expected one stack per environment {ENVS}, got {written}"
+    expected = sorted([*ENVS, "bootstrap"])  # + the bootstrap stack (tests/test_bootstrap.py)
+    assert written == expected, f"expected one stack per environment + bootstrap, got {written}"
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -58,6 +59,7 @@ def test_api_pulls_through_its_pull_identity_after_the_acrpull_grant(env, stack_
         (key, ra)
         for key, ra in resources(doc, RA).items()
         if ra["role_definition_name"] == "AcrPull"
+        and ra["principal_id"] == ref(UAI, pull_id, "principal_id")
     ]
     assert len(acr_pull) == 1, f"expected one AcrPull grant, got {acr_pull}"
     key, assignment = acr_pull[0]
@@ -189,9 +191,16 @@ def test_no_credentials_and_no_machine_paths(env, synth_outdir, stack_json):
     assert not os.path.isabs(backend["local"]["path"]), "state path must be relative"
     for forbidden in (os.getcwd(), str(synth_outdir), os.path.expanduser("~") + "/"):
         assert forbidden not in text, f"synthesized JSON contains a machine path: {forbidden}"
-    secret_keys = sorted(key for key in _all_keys(doc) if SECRET_KEY.search(key))
+    # SSH *public* keys are not credentials; app `secret` blocks must be Key Vault references.
+    public = {"admin_ssh_key", "public_key", "secret"}
+    secret_keys = sorted({k for k in _all_keys(doc) if SECRET_KEY.search(k)} - public)
     assert secret_keys == [], f"synthesized JSON has credential-like fields: {secret_keys}"
-    assert "password" not in text.lower()
+    for key, app in resources(doc, "azurerm_container_app").items():
+        for secret in app.get("secret", []):
+            assert "value" not in secret and secret["key_vault_secret_id"], (
+                f"container app {key}: secret {secret['name']} must be a Key Vault reference"
+            )
+    assert "password" not in text.lower().replace('"disable_password_authentication": true', "")
     registry = only(doc, "azurerm_container_registry")[1]
     assert registry["admin_enabled"] is False and registry["anonymous_pull_enabled"] is False
     vault = only(doc, "azurerm_key_vault")[1]

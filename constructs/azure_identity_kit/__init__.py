@@ -1,52 +1,71 @@
-"""cdktf constructs for Azure workloads that use managed identities, not secrets."""
+"""cdktf constructs for Azure workloads that use managed identities, not secrets.
 
-from .acr_pull_binding import ACR_PULL, AcrPullBinding, RegistryRef
-from .container_app import (
-    SYSTEM_ASSIGNED,
-    ContainerAppWithIdentity,
-    ContainerAppWithIdentityProps,
-    ContainerSpec,
-    IngressSpec,
-)
-from .errors import KitValidationError
-from .identity import (
-    PRINCIPAL_TYPE,
-    ExistingUserAssignedIdentity,
-    Grant,
-    GrantTarget,
-    ManagedIdentities,
-    SystemAssignedIdentity,
-    UserAssignedIdentity,
-    UserAssignedIdentityProps,
-    grant,
-)
-from .key_vault import RbacKeyVault, RbacKeyVaultProps
-from .registry import IdentityOnlyRegistry, IdentityOnlyRegistryProps
-from .storage import IdentityOnlyStorage, IdentityOnlyStorageProps
+Exports load lazily (PEP 562): `azure_identity_kit.review` and other light
+tools import this package without starting jsii or loading the provider.
+"""
 
-__all__ = [
-    "ACR_PULL",
-    "PRINCIPAL_TYPE",
-    "RegistryRef",
-    "SYSTEM_ASSIGNED",
-    "AcrPullBinding",
-    "ContainerAppWithIdentity",
-    "ContainerAppWithIdentityProps",
-    "ContainerSpec",
-    "ExistingUserAssignedIdentity",
-    "Grant",
-    "GrantTarget",
-    "IdentityOnlyRegistry",
-    "IdentityOnlyRegistryProps",
-    "IdentityOnlyStorage",
-    "IdentityOnlyStorageProps",
-    "IngressSpec",
-    "KitValidationError",
-    "ManagedIdentities",
-    "RbacKeyVault",
-    "RbacKeyVaultProps",
-    "SystemAssignedIdentity",
-    "UserAssignedIdentity",
-    "UserAssignedIdentityProps",
-    "grant",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "ACI_SUBNET_DELEGATION": "container_instance",
+    "ACR_PULL": "acr_pull_binding",
+    "AciContainerSpec": "container_instance",
+    "AciPort": "container_instance",
+    "AciPrivateNetwork": "container_instance",
+    "AciPublicNetwork": "container_instance",
+    "AcrPullBinding": "acr_pull_binding",
+    "ContainerAppWithIdentity": "container_app",
+    "ContainerAppWithIdentityProps": "container_app",
+    "ContainerInstanceFromAcr": "container_instance",
+    "ContainerInstanceFromAcrProps": "container_instance",
+    "ContainerSpec": "container_app",
+    "DaprSpec": "container_app",
+    "EntraGroup": "identity",
+    "EntraLogin": "vm",
+    "ExistingUserAssignedIdentity": "identity",
+    "GROUP_PRINCIPAL_TYPE": "identity",
+    "Grant": "identity",
+    "GrantTarget": "identity",
+    "IdentityOnlyRegistry": "registry",
+    "IdentityOnlyRegistryProps": "registry",
+    "IdentityOnlyStorage": "storage",
+    "IdentityOnlyStorageProps": "storage",
+    "IdentitySetting": "container_app",
+    "IngressSpec": "container_app",
+    "KeyVaultSecretRef": "container_app",
+    "KitValidationError": "errors",
+    "ManagedIdentities": "identity",
+    "PRINCIPAL_TYPE": "identity",
+    "QueueScaleRule": "container_app",
+    "RbacKeyVault": "key_vault",
+    "RbacKeyVaultProps": "key_vault",
+    "RegistryRef": "acr_pull_binding",
+    "SYSTEM_ASSIGNED": "container_app",
+    "SystemAssignedIdentity": "identity",
+    "UBUNTU_2204_LTS_GEN2": "vm",
+    "UserAssignedIdentity": "identity",
+    "UserAssignedIdentityProps": "identity",
+    "VM_ADMIN_LOGIN": "vm",
+    "VM_USER_LOGIN": "vm",
+    "VmImage": "vm",
+    "VmOsDisk": "vm",
+    "VmWithIdentity": "vm",
+    "VmWithIdentityProps": "vm",
+    "grant": "identity",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -7,9 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ._cdktf import Construct
+import re
+
+from ._cdktf import Annotations, Construct, TerraformResourceLifecycle
 from .acr_pull_binding import AcrPullBinding, RegistryRef
-from .azurerm import container_app, container_registry
+from .azapi import AzapiResourceAction
+from .azurerm import container_app, container_app_environment_dapr_component, container_registry
 from .errors import KitValidationError, child_path
 from .identity import (
     AnyUserAssignedIdentity,
@@ -25,6 +28,13 @@ from .naming import CONTAINER_APP, check_name
 
 SYSTEM_ASSIGNED = "SystemAssigned"
 AZURE_CLIENT_ID = "AZURE_CLIENT_ID"
+KEY_VAULT_SECRETS_USER = "Key Vault Secrets User"
+STORAGE_QUEUE_DATA_READER = "Storage Queue Data Reader"
+STORAGE_BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
+# identitySettings and identity-authenticated scale rules need this API version or later.
+CONTAINER_APPS_API = "Microsoft.App/containerApps@2024-03-01"
+LIFECYCLES = ("All", "Init", "Main", "None")
+_SECRET_NAME = re.compile(r"^[a-z0-9]([a-z0-9-.]{0,251}[a-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,59 @@ class ContainerSpec:
     """Plain environment variables; AZURE_CLIENT_ID is set by the construct. Default: none."""
     args: Sequence[str] = ()
     command: Sequence[str] = ()
+    secret_env: Mapping[str, str] = field(default_factory=dict)
+    """Environment variable -> app secret name (e.g. a Key Vault reference). Default: none."""
+
+
+@dataclass(frozen=True)
+class KeyVaultSecretRef:
+    """An app secret that Container Apps reads from Key Vault with a managed identity."""
+
+    name: str
+    """App secret name: lowercase letters, digits, '-' and '.'."""
+    key_vault_secret_id: str
+    """Versionless secret URI, e.g. f"{vault.vault_uri}secrets/api-config"."""
+    vault: GrantTarget
+    """The vault holding the secret."""
+    secret_name: str | None = None
+    """Name of the secret in the vault. When set, Key Vault Secrets User is granted on that
+    one secret; otherwise on the vault. Default: None (vault scope)."""
+    identity: AnyUserAssignedIdentity | Literal["SystemAssigned"] | None = None
+    """Who reads it. Default: the pull identity (platform-only, invisible to the code), else
+    the runtime identity. A system-assigned identity is refused, as for pulls."""
+
+
+@dataclass(frozen=True)
+class IdentitySetting:
+    """Which containers may use an identity (Container Apps `identitySettings`)."""
+
+    identity: AnyUserAssignedIdentity | Literal["system"]
+    lifecycle: str
+    """`All`, `Init` (init containers only), `Main` (main containers only) or `None`."""
+
+
+@dataclass(frozen=True)
+class QueueScaleRule:
+    """KEDA azure-queue scale rule authenticated by a managed identity, not a connection string."""
+
+    name: str
+    account_name: str
+    """Storage account name (not its ID)."""
+    queue_name: str
+    queue: GrantTarget
+    """The queue (narrowest) or its account; Storage Queue Data Reader is granted on it."""
+    queue_length: int = 5
+    """Messages per replica before scaling out. Default: 5."""
+    identity: AnyUserAssignedIdentity | Literal["system"] | None = None
+    """Identity KEDA uses. Default: the runtime identity; "system" for the app's own."""
+
+
+@dataclass(frozen=True)
+class DaprSpec:
+    app_id: str
+    """Dapr app ID; components are scoped to it."""
+    app_port: int | None = None
+    app_protocol: str = "http"
 
 
 @dataclass(frozen=True)
@@ -73,6 +136,17 @@ class ContainerAppWithIdentityProps:
     """Further user-assigned identities to attach. Default: none."""
     ingress: IngressSpec | None = None
     """HTTP ingress. Default: none (no FQDN)."""
+    init_containers: Sequence[ContainerSpec] = ()
+    """Init containers. Default: none."""
+    key_vault_secrets: Sequence[KeyVaultSecretRef] = ()
+    """App secrets read from Key Vault by identity. Default: none."""
+    identity_settings: Sequence[IdentitySetting] = ()
+    """Lifecycle overrides. Defaults: pull identity `None`, runtime identity `Main`, any other
+    identity Azure's default `All`."""
+    queue_scale_rules: Sequence[QueueScaleRule] = ()
+    """Identity-authenticated queue scale rules (set through azapi). Default: none."""
+    dapr: DaprSpec | None = None
+    """Enable the Dapr sidecar. Default: off."""
     min_replicas: int = 0
     max_replicas: int = 1
     revision_mode: str = "Single"
@@ -114,11 +188,27 @@ class ContainerAppWithIdentity(Construct):
             )
         self.runtime_identity = props.runtime_identity
 
+        # Key Vault references and queue scale rules are read by the platform
+        # through user-assigned identities granted before the app exists.
+        self._secret_blocks = [self._key_vault_secret(ref) for ref in props.key_vault_secrets]
+        platform_identities = [
+            rule.identity or self.runtime_identity
+            for rule in props.queue_scale_rules
+            if rule.identity != "system"
+        ]
+
         attached: list[AnyUserAssignedIdentity] = []
-        for identity in (self.pull_identity, self.runtime_identity, *props.user_assigned):
+        for identity in (
+            self.pull_identity,
+            self.runtime_identity,
+            *props.user_assigned,
+            *self._secret_identities,
+            *platform_identities,
+        ):
             if identity is not None and all(identity is not seen for seen in attached):
                 attached.append(identity)
         self.identities = ManagedIdentities(props.system_assigned, tuple(attached))
+        self.lifecycles = self._lifecycles(props)
 
         self.resource = container_app.ContainerApp(
             self,
@@ -130,24 +220,35 @@ class ContainerAppWithIdentity(Construct):
             workload_profile_name=props.workload_profile_name,
             identity=self.identities.render(container_app.ContainerAppIdentity),
             registry=self._registry_blocks(),
+            secret=self._secret_blocks or None,
             ingress=self._ingress_block(),
+            dapr=self._dapr_block(),
             template=container_app.ContainerAppTemplate(
                 min_replicas=props.min_replicas,
                 max_replicas=props.max_replicas,
-                container=[self._container_block(spec) for spec in props.containers],
+                container=[self._container_block(spec, "Main") for spec in props.containers],
+                init_container=[
+                    self._container_block(
+                        spec, "Init", container_app.ContainerAppTemplateInitContainer
+                    )
+                    for spec in props.init_containers
+                ]
+                or None,
             ),
             tags=dict(props.tags) or None,
         )
         if self.acr_pull is not None:
             self.acr_pull.apply_before(self.resource)
-        if self.runtime_identity is not None and self.runtime_identity.grants:
-            add_depends_on(self.resource, [g.role_assignment for g in self.runtime_identity.grants])
+        for identity in attached:
+            add_depends_on(self.resource, [g.role_assignment for g in identity.grants])
 
         self.system_assigned_identity = (
             SystemAssignedIdentity(self, self.resource.identity.principal_id)
             if props.system_assigned
             else None
         )
+        self.identity_settings_action = self._identity_settings_action()
+        self.scale_rules_action = self._queue_scale_rules_action(props.queue_scale_rules)
 
     # What consumers and outputs need.
     @property
@@ -205,18 +306,21 @@ class ContainerAppWithIdentity(Construct):
             ],
         )
 
-    def _container_block(self, spec: ContainerSpec) -> container_app.ContainerAppTemplateContainer:
-        env = [
-            container_app.ContainerAppTemplateContainerEnv(name=key, value=value)
-            for key, value in spec.env.items()
-        ]
-        if self.runtime_identity is not None:
-            env.append(
-                container_app.ContainerAppTemplateContainerEnv(
-                    name=AZURE_CLIENT_ID, value=self.runtime_identity.client_id
-                )
-            )
-        return container_app.ContainerAppTemplateContainer(
+    def _container_block(self, spec: ContainerSpec, stage: str, block_class=None):
+        """Main containers get AZURE_CLIENT_ID when the runtime identity's lifecycle
+        is Main or All; init containers when it is Init or All."""
+        block_class = block_class or container_app.ContainerAppTemplateContainer
+        env_class = (
+            container_app.ContainerAppTemplateInitContainerEnv
+            if stage == "Init"
+            else container_app.ContainerAppTemplateContainerEnv
+        )
+        env = [env_class(name=key, value=value) for key, value in spec.env.items()]
+        env += [env_class(name=key, secret_name=secret) for key, secret in spec.secret_env.items()]
+        runtime = self.runtime_identity
+        if runtime is not None and self.lifecycle_of(runtime) in (stage, "All"):
+            env.append(env_class(name=AZURE_CLIENT_ID, value=runtime.client_id))
+        return block_class(
             name=spec.name,
             image=spec.image,
             cpu=spec.cpu,
@@ -225,6 +329,237 @@ class ContainerAppWithIdentity(Construct):
             args=list(spec.args) or None,
             command=list(spec.command) or None,
         )
+
+    # Key Vault references -------------------------------------------------
+    @property
+    def _secret_identities(self) -> list[AnyUserAssignedIdentity]:
+        return [self._secret_identity(ref) for ref in self.props.key_vault_secrets]
+
+    def _secret_identity(self, ref: KeyVaultSecretRef) -> AnyUserAssignedIdentity:
+        return ref.identity or self.pull_identity or self.runtime_identity  # type: ignore[return-value]
+
+    def _key_vault_secret(self, ref: KeyVaultSecretRef) -> container_app.ContainerAppSecret:
+        identity = self._secret_identity(ref)
+        target = ref.vault
+        if ref.secret_name:
+            target = GrantTarget(
+                name=f"{ref.vault.name}-{ref.secret_name}",
+                resource_id=f"{ref.vault.resource_id}/secrets/{ref.secret_name}",
+            )
+        _ensure_grant(
+            identity,
+            KEY_VAULT_SECRETS_USER,
+            target,
+            f"Container app '{self.props.name}' reads Key Vault reference '{ref.name}'",
+        )
+        return container_app.ContainerAppSecret(
+            name=ref.name,
+            key_vault_secret_id=ref.key_vault_secret_id,
+            identity=identity.resource_id,
+        )
+
+    # Identity lifecycle (azapi) ---------------------------------------------
+    def _lifecycles(self, props: ContainerAppWithIdentityProps) -> list[list]:
+        """[identity or "system", lifecycle] pairs with the defaults applied. Keyed by
+        object, not resource ID: every read of a resource ID is a fresh token."""
+        lifecycles: list[list] = []
+
+        def put(identity, lifecycle: str, override: bool = True) -> None:
+            for entry in lifecycles:
+                if entry[0] is identity or entry[0] == identity == "system":
+                    if override:
+                        entry[1] = lifecycle
+                    return
+            lifecycles.append([identity, lifecycle])
+
+        if self.pull_identity is not None:
+            put(self.pull_identity, "None")
+        for identity in self._secret_identities:
+            put(identity, "None", override=False)
+        if self.runtime_identity is not None:
+            put(self.runtime_identity, "Main")
+        for setting in props.identity_settings:
+            put(setting.identity, setting.lifecycle)
+            if setting.lifecycle == "Init":
+                Annotations.of(self).add_warning(
+                    "[identity-lifecycle-init] An identity with lifecycle 'Init' is available to "
+                    "init containers only in workload-profile consumption environments."
+                )
+        return lifecycles
+
+    def lifecycle_of(self, identity) -> str:
+        """The lifecycle in effect for an attached identity (Azure's default: All)."""
+        for entry, lifecycle in self.lifecycles:
+            if entry is identity:
+                return lifecycle
+        return "All"
+
+    def _identity_settings_action(self) -> AzapiResourceAction | None:
+        settings = [
+            {
+                "identity": "system" if identity == "system" else identity.resource_id,
+                "lifecycle": lifecycle,
+            }
+            for identity, lifecycle in self.lifecycles
+        ]
+        if not settings:
+            return None
+        # A PATCH touches only identitySettings; a full PUT (azapi_update_resource)
+        # would resend the app without its secrets and break them.
+        return AzapiResourceAction(
+            self,
+            "identity-settings",
+            resource_type=CONTAINER_APPS_API,
+            resource_id=self.resource.id,
+            body={"properties": {"configuration": {"identitySettings": settings}}},
+            depends_on=[self.resource],
+        )
+
+    # Identity-authenticated queue scale rules (azapi) ------------------------
+    def _queue_scale_rules_action(self, rules: Sequence[QueueScaleRule]):
+        if not rules:
+            return None
+        body_rules = []
+        grants = []
+        for rule in rules:
+            system = rule.identity == "system"
+            identity = (
+                self.system_assigned_identity if system else rule.identity or self.runtime_identity
+            )
+            identity_key = "system" if system else identity.resource_id
+            result = _ensure_grant(
+                identity,
+                STORAGE_QUEUE_DATA_READER,
+                rule.queue,
+                f"KEDA scale rule '{rule.name}' of '{self.props.name}' reads queue length",
+            )
+            grants.append(result)
+            if not system:  # a system-assigned grant can only follow the app
+                result.apply_before(self.resource)
+            body_rules.append(
+                {
+                    "name": rule.name,
+                    "azureQueue": {
+                        "accountName": rule.account_name,
+                        "queueName": rule.queue_name,
+                        "queueLength": rule.queue_length,
+                        "identity": identity_key,
+                    },
+                }
+            )
+        # azurerm 4.55 cannot express these rules: it must not plan them away,
+        # and every azurerm update of the app rewrites the template, so the
+        # PATCH is replaced (re-run) whenever the app changes.
+        self.resource.lifecycle = TerraformResourceLifecycle(
+            ignore_changes=["template[0].azure_queue_scale_rule"]
+        )
+        after = [self.resource] + (
+            [self.identity_settings_action] if self.identity_settings_action else []
+        )
+        return AzapiResourceAction(
+            self,
+            "queue-scale-rules",
+            resource_type=CONTAINER_APPS_API,
+            resource_id=self.resource.id,
+            body={
+                "properties": {
+                    "template": {
+                        "scale": {
+                            "minReplicas": self.props.min_replicas,
+                            "maxReplicas": self.props.max_replicas,
+                            "rules": body_rules,
+                        }
+                    }
+                }
+            },
+            depends_on=after + [g.role_assignment for g in grants],
+            replace_triggered_by=[self.resource],
+        )
+
+    # Dapr -------------------------------------------------------------------
+    def _dapr_block(self) -> container_app.ContainerAppDapr | None:
+        dapr = self.props.dapr
+        if dapr is None:
+            return None
+        return container_app.ContainerAppDapr(
+            app_id=dapr.app_id, app_port=dapr.app_port, app_protocol=dapr.app_protocol
+        )
+
+    def add_dapr_blob_state_store(
+        self,
+        component_name: str,
+        *,
+        container_app_environment_id: str,
+        account_name: str,
+        container_name: str,
+        container: GrantTarget,
+        identity: AnyUserAssignedIdentity | None = None,
+    ) -> container_app_environment_dapr_component.ContainerAppEnvironmentDaprComponent:
+        """A `state.azure.blobstorage` component that authenticates with a user-assigned
+        identity (`azureClientId`, no account key), scoped to this app's Dapr app ID,
+        with Storage Blob Data Contributor on the one container."""
+        path = child_path(self, f"dapr-{component_name}")
+        if self.props.dapr is None:
+            raise KitValidationError(
+                path,
+                "dapr-not-enabled",
+                "A Dapr component was added to an app without Dapr.",
+                "Set dapr=DaprSpec(app_id=...) in the app's props.",
+            )
+        identity = identity or self.runtime_identity
+        if identity is None or not any(identity is seen for seen in self.identities.user_assigned):
+            raise KitValidationError(
+                path,
+                "dapr-identity",
+                "The Dapr component needs a user-assigned identity attached to the app "
+                "(its client ID goes into azureClientId).",
+                "Set runtime_identity on the app, or pass one of its user-assigned identities.",
+            )
+        if not re.match(r"^[a-z0-9]([a-z0-9-]{0,58}[a-z0-9])?$", component_name):
+            raise KitValidationError(
+                path,
+                "name-dapr-component",
+                f"'{component_name}' is not a valid Dapr component name.",
+                "Use 1-60 lowercase letters, digits and '-', starting and ending alphanumeric.",
+            )
+        result = _ensure_grant(
+            identity,
+            STORAGE_BLOB_DATA_CONTRIBUTOR,
+            container,
+            f"Dapr state store '{component_name}' of '{self.props.name}'",
+        )
+        component = container_app_environment_dapr_component.ContainerAppEnvironmentDaprComponent(
+            self,
+            f"dapr-{component_name}",
+            name=component_name,
+            container_app_environment_id=container_app_environment_id,
+            component_type="state.azure.blobstorage",
+            version="v1",
+            scopes=[self.props.dapr.app_id],
+            metadata=[
+                _dapr_metadata("accountName", account_name),
+                _dapr_metadata("containerName", container_name),
+                _dapr_metadata("azureClientId", identity.client_id),
+            ],
+        )
+        add_depends_on(component, [result.role_assignment])
+        add_depends_on(self.resource, [component, result.role_assignment])
+        return component
+
+
+def _dapr_metadata(name: str, value: str):
+    return container_app_environment_dapr_component.ContainerAppEnvironmentDaprComponentMetadata(
+        name=name, value=value
+    )
+
+
+def _ensure_grant(identity, role: str, target: GrantTarget, description: str) -> Grant:
+    """The identity's grant of role on target: reused when it exists already, so
+    two features that need the same permission share one role assignment."""
+    for existing in identity.grants:
+        if existing.role == role and existing.target.name == target.name:
+            return existing
+    return identity.grant(role, target, description=description)
 
 
 def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
@@ -248,6 +583,7 @@ def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
             "A pull identity was given but no registry to pull from.",
             "Set registry (a ContainerRegistry or RegistryRef.existing(...)), or drop pull_identity.",
         )
+    _validate_identity_features(path, props)
     if not props.containers:
         raise KitValidationError(
             path,
@@ -255,7 +591,17 @@ def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
             "The app has no containers.",
             "Add at least one ContainerSpec.",
         )
-    for spec in props.containers:
+    secret_names = {ref.name for ref in props.key_vault_secrets}
+    for spec in (*props.containers, *props.init_containers):
+        for variable, secret in spec.secret_env.items():
+            if secret not in secret_names:
+                raise KitValidationError(
+                    path,
+                    "unknown-secret-ref",
+                    f"Container '{spec.name}' maps {variable} to secret '{secret}', which the app "
+                    "does not define.",
+                    f"Add a KeyVaultSecretRef named '{secret}' or use one of {sorted(secret_names)}.",
+                )
         if not isinstance(spec.image, str) or not spec.image.strip():
             raise KitValidationError(
                 path,
@@ -270,4 +616,81 @@ def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
                 f"Container '{spec.name}' sets {AZURE_CLIENT_ID} itself, but the construct sets it "
                 "to the runtime identity's client ID.",
                 f"Remove {AZURE_CLIENT_ID} from env.",
+            )
+
+
+def _refuse(path: str, rule_id: str, problem: str, fix: str) -> None:
+    raise KitValidationError(path, rule_id, problem, fix)
+
+
+def _is_system(identity) -> bool:
+    return isinstance(identity, str) and identity.lower().startswith("system")
+
+
+def _validate_identity_features(path: str, props: ContainerAppWithIdentityProps) -> None:
+    platform_default = props.pull_identity is not None or props.registry is not None
+    seen: set[str] = set()
+    for ref in props.key_vault_secrets:
+        if not _SECRET_NAME.match(ref.name or "") or ref.name in seen:
+            _refuse(
+                path,
+                "secret-name",
+                f"Secret name '{ref.name}' is invalid or used twice.",
+                "Use unique names of lowercase letters, digits, '-' and '.'.",
+            )
+        seen.add(ref.name)
+        if _is_system(ref.identity):
+            _refuse(
+                path,
+                "keyvault-ref-system-assigned",
+                f"Key Vault reference '{ref.name}' would be read by the system-assigned "
+                "identity, which cannot be granted Key Vault Secrets User before the app "
+                "exists, so the first revision fails to start.",
+                "Leave identity unset (the pull identity is used) or pass a user-assigned one.",
+            )
+        if ref.identity is None and not platform_default and props.runtime_identity is None:
+            _refuse(
+                path,
+                "keyvault-ref-no-identity",
+                f"Key Vault reference '{ref.name}' has no user-assigned identity to read it.",
+                "Set registry (a pull identity is created), runtime_identity, or identity.",
+            )
+    for setting in props.identity_settings:
+        if setting.lifecycle not in LIFECYCLES:
+            _refuse(
+                path,
+                "identity-lifecycle",
+                f"Lifecycle '{setting.lifecycle}' is not one of {', '.join(LIFECYCLES)}.",
+                "Use exactly All, Init, Main or None.",
+            )
+        if setting.identity == "system" and not props.system_assigned:
+            _refuse(
+                path,
+                "identity-lifecycle-system",
+                "A lifecycle is set for the system-assigned identity, but the app has none.",
+                "Set system_assigned=True or drop the setting.",
+            )
+    for rule in props.queue_scale_rules:
+        if rule.identity == "system" and not props.system_assigned:
+            _refuse(
+                path,
+                "scale-rule-system-identity",
+                f"Scale rule '{rule.name}' uses the system-assigned identity, but the app "
+                "has none.",
+                "Set system_assigned=True, or use a user-assigned identity.",
+            )
+        if rule.identity is None and props.runtime_identity is None:
+            _refuse(
+                path,
+                "scale-rule-no-identity",
+                f"Scale rule '{rule.name}' has no identity; it is never authenticated by a "
+                "connection string.",
+                "Set runtime_identity on the app or identity on the rule.",
+            )
+        if rule.queue_length < 1:
+            _refuse(
+                path,
+                "scale-rule-queue-length",
+                "queue_length must be at least 1.",
+                "Set queue_length to the messages one replica handles.",
             )

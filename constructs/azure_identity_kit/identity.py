@@ -27,6 +27,8 @@ from .naming import USER_ASSIGNED_IDENTITY, check_name
 
 PRINCIPAL_TYPE = "ServicePrincipal"
 GROUP_PRINCIPAL_TYPE = "Group"
+CONDITION_VERSION = "2.0"
+"""The only ABAC condition version Azure accepts for role assignments."""
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -112,11 +114,16 @@ def grant(
     *,
     description: str | None = None,
     id_prefix: str = "grant",
+    condition: str | None = None,
+    condition_version: str | None = None,
 ) -> Grant:
     """Create the one `azurerm_role_assignment` for grantee + role + target.
 
     A role given as an ID (it starts with '/') goes to `role_definition_id`,
     anything else to `role_definition_name`, as in Azure Verified Modules.
+    `condition` is an Azure ABAC condition that narrows the assignment (for
+    example which roles a delegated RBAC administrator may assign); its
+    `condition_version` defaults to "2.0", the only version Azure accepts.
     """
     role = role_definition_id_or_name
     if not role or not isinstance(role, str):
@@ -132,6 +139,13 @@ def grant(
             "grant-target-label",
             "A grant target needs a literal, stable name; it is part of construct IDs.",
             "Use GrantTarget.of(resource) or GrantTarget(name='my-target', resource_id=...).",
+        )
+    if condition_version is not None and not condition:
+        raise KitValidationError(
+            child_path(scope, id_prefix),
+            "grant-condition-version",
+            f"A grant to {grantee.label} sets condition_version but no condition.",
+            "Pass the ABAC condition too, or drop condition_version.",
         )
     role_label = role.rsplit("/", 1)[-1] if role.startswith("/") else role
     if Token.is_unresolved(role_label):
@@ -154,6 +168,8 @@ def grant(
         role_definition_id=role if by_id else None,
         role_definition_name=None if by_id else role,
         description=description or f"{role_label} for {grantee.label} on {target.name}",
+        condition=condition or None,
+        condition_version=(condition_version or CONDITION_VERSION) if condition else None,
     )
     return Grant(assignment, role, target, grantee.label)
 
@@ -164,9 +180,23 @@ class _GrantsMixin:
     grants: list[Grant]
 
     def grant(
-        self, role_definition_id_or_name: str, target: GrantTarget, *, description: str | None = None
+        self,
+        role_definition_id_or_name: str,
+        target: GrantTarget,
+        *,
+        description: str | None = None,
+        condition: str | None = None,
+        condition_version: str | None = None,
     ) -> Grant:
-        result = grant(self, self, role_definition_id_or_name, target, description=description)  # type: ignore[arg-type]
+        result = grant(
+            self,  # type: ignore[arg-type]
+            self,  # type: ignore[arg-type]
+            role_definition_id_or_name,
+            target,
+            description=description,
+            condition=condition,
+            condition_version=condition_version,
+        )
         self.grants.append(result)
         return result
 

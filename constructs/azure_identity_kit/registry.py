@@ -20,6 +20,9 @@ class IdentityOnlyRegistryProps:
     location: str
     sku: str = "Standard"
     """Basic, Standard or Premium. Default: Standard. Premium adds private endpoints."""
+    untagged_retention_days: int = 7
+    """Days an untagged manifest is kept before ACR deletes it (Premium only; other SKUs
+    have no retention policy). Default: 7."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -39,6 +42,9 @@ class IdentityOnlyRegistry(Construct):
             sku=props.sku,
             admin_enabled=False,
             anonymous_pull_enabled=False,
+            retention_policy_in_days=(
+                props.untagged_retention_days if props.sku.lower() == "premium" else None
+            ),
             tags=dict(props.tags) or None,
         )
         self.ref = RegistryRef(

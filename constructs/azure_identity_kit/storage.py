@@ -20,6 +20,10 @@ class IdentityOnlyStorageProps:
     location: str
     replication_type: str = "LRS"
     """LRS, ZRS, GRS, ... Default: LRS."""
+    blob_versioning: bool = False
+    """Keep every earlier version of each blob (e.g. for Terraform state). Default: off."""
+    soft_delete_days: int = 7
+    """Days a deleted blob or container stays recoverable (soft delete). Default: 7."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -45,6 +49,17 @@ class IdentityOnlyStorage(Construct):
             default_to_oauth_authentication=True,
             allow_nested_items_to_be_public=False,
             min_tls_version="TLS1_2",
+            blob_properties=storage_account.StorageAccountBlobProperties(
+                versioning_enabled=True if props.blob_versioning else None,
+                delete_retention_policy=storage_account.StorageAccountBlobPropertiesDeleteRetentionPolicy(
+                    days=props.soft_delete_days
+                ),
+                container_delete_retention_policy=(
+                    storage_account.StorageAccountBlobPropertiesContainerDeleteRetentionPolicy(
+                        days=props.soft_delete_days
+                    )
+                ),
+            ),
             tags=dict(props.tags) or None,
         )
         self.target = GrantTarget(name=construct_id, resource_id=self.resource.id)

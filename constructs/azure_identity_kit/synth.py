@@ -1,5 +1,5 @@
-"""Synthesis that either writes good output or none, and explains failures in one
-line instead of a traceback from deep inside jsii."""
+"""Synthesis that either writes good output or none, and explains failures as a
+plain list instead of a traceback from deep inside jsii."""
 
 from __future__ import annotations
 
@@ -10,17 +10,52 @@ from collections.abc import Callable
 from ._cdktf import App
 from .errors import KitValidationError
 
+# cdktf's messages when it refuses to write a stack (error annotations, failed
+# construct validations); jsii re-raises them as a plain RuntimeError.
+_REFUSALS = ('Encountered Annotations with level "ERROR"', "Validation failed")
+
 
 def synth_or_explain(build: Callable[[], App], outdir: str) -> int:
+    from .guard import annotations, check_app
+
+    app: App | None = None
     try:
-        build().synth()
+        app = build()
+        app.synth()
     except KitValidationError as error:
         return _fail(outdir, f"synth failed: {error}")
-    except Exception as error:  # jsii raises a RuntimeError for error annotations
-        if type(error).__module__.startswith("jsii") or "Validation failed" in str(error):
-            return _fail(outdir, f"synth failed: {str(error).strip()}")
-        raise
+    except Exception as error:
+        text = str(error).strip()
+        if not (type(error).__module__.startswith("jsii") or any(r in text for r in _REFUSALS)):
+            raise
+        errors: list[str] = []
+        if app is not None:
+            try:
+                check_app(app)  # stacks after the failing one: list their findings too
+            except Exception:  # noqa: BLE001 - the original error is what matters
+                pass
+            errors = annotations(app, "error")
+        if not errors:
+            return _fail(outdir, f"synth failed: {_clean(text)}")
+        return _fail(outdir, _listing(errors, annotations(app, "warning")))
+    # With CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS set, cdktf writes despite errors.
+    errors = annotations(app, "error")
+    if errors:
+        return _fail(outdir, _listing(errors, annotations(app, "warning")))
+    for warning in annotations(app, "warning"):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _listing(errors: list[str], warnings: list[str]) -> str:
+    lines = [f"synth failed: {len(errors)} error(s); nothing was written."]
+    lines += [f"  error: {error}" for error in errors]
+    lines += [f"  warning: {warning}" for warning in warnings]
+    return "\n".join(lines)
+
+
+def _clean(text: str) -> str:
+    return text.removeprefix("Error: ").strip()
 
 
 def _fail(outdir: str, message: str) -> int:

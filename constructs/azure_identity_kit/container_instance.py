@@ -1,0 +1,460 @@
+"""A container group (Azure Container Instances) that pulls its images from ACR
+by a user-assigned identity and runs with managed identities, never credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ._cdktf import Construct, Token
+from .acr_pull_binding import AcrPullBinding, RegistryRef
+from .azurerm import container_group, container_registry
+from .errors import KitValidationError, child_path
+from .identity import (
+    AnyUserAssignedIdentity,
+    Grant,
+    GrantTarget,
+    ManagedIdentities,
+    SystemAssignedIdentity,
+    UserAssignedIdentity,
+    UserAssignedIdentityProps,
+    add_depends_on,
+)
+from .naming import ACI_DNS_LABEL, CONTAINER_GROUP, CONTAINER_GROUP_CONTAINER, check_name
+
+SYSTEM_ASSIGNED = "SystemAssigned"
+AZURE_CLIENT_ID = "AZURE_CLIENT_ID"
+OS_TYPES = ("Linux", "Windows")
+RESTART_POLICIES = ("Always", "OnFailure", "Never")
+PROTOCOLS = ("TCP", "UDP")
+DNS_NAME_LABEL_REUSE_POLICIES = (
+    "Noreuse",
+    "ResourceGroupReuse",
+    "SubscriptionReuse",
+    "TenantReuse",
+    "Unsecure",
+)
+ACI_SUBNET_DELEGATION = "Microsoft.ContainerInstance/containerGroups"
+"""The service a subnet must be delegated to before a container group can use it."""
+
+
+@dataclass(frozen=True)
+class AciPort:
+    port: int
+    """1-65535."""
+    protocol: str = "TCP"
+    """TCP or UDP. Default: TCP."""
+
+
+@dataclass(frozen=True)
+class AciContainerSpec:
+    name: str
+    """1-63 lowercase letters, digits and '-', unique in the group."""
+    image: str
+    """Full image reference, e.g. f"{registry.login_server}/worker:1.0.0". Must not be empty."""
+    cpu: float = 0.5
+    """vCPU requested. Must be positive. Default: 0.5."""
+    memory_gb: float = 1.0
+    """Memory requested, in GB. Must be positive. Default: 1.0."""
+    ports: Sequence[int | AciPort] = ()
+    """Ports the container listens on (an int means TCP). With a public or private IP the
+    group exposes all of them. Default: none."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Plain environment variables; AZURE_CLIENT_ID is set by the construct. Default: none."""
+    commands: Sequence[str] = ()
+    """Overrides the image's entrypoint. Default: the image's own."""
+
+
+@dataclass(frozen=True)
+class AciPublicNetwork:
+    """A public IP address, optionally with a DNS name
+    (`<label>[.<hash>].<region>.azurecontainer.io`)."""
+
+    dns_name_label: str | None = None
+    """3-63 lowercase letters, digits and '-', starting with a letter. Default: none (IP only)."""
+    dns_name_label_reuse_policy: str = "TenantReuse"
+    """Who may reuse the label after the group is deleted; anything but `Unsecure` adds a
+    hash to the FQDN and prevents subdomain takeover. Default: TenantReuse."""
+
+
+@dataclass(frozen=True)
+class AciPrivateNetwork:
+    """A private IP address in a VNet subnet: the documented way to reach a
+    registry that is only reachable through a private endpoint."""
+
+    subnet_id: str
+    """A subnet delegated to Microsoft.ContainerInstance/containerGroups."""
+
+
+@dataclass(frozen=True)
+class ContainerInstanceFromAcrProps:
+    name: str
+    """Azure name: 1-63 lowercase letters, digits and '-'. Convention: `ci-<workload>-<env>`."""
+    resource_group_name: str
+    location: str
+    registry: RegistryRef | container_registry.ContainerRegistry
+    """ACR to pull the images from. Given a ContainerRegistry resource, the construct reads its
+    network settings; a RegistryRef says them in `network_restricted` and
+    `trusted_services_bypass`."""
+    containers: Sequence[AciContainerSpec]
+    """One or more containers (exactly one on Windows)."""
+    pull_identity: AnyUserAssignedIdentity | Literal["SystemAssigned"] | None = None
+    """Identity for image pulls. Default: a new identity `id-<name>-pull` used for nothing
+    else. A system-assigned identity is refused: Azure rejects it for ACI image pulls."""
+    pull_identity_name: str | None = None
+    """Azure name of the pull identity when the construct creates it. Default: `id-<name>-pull`."""
+    runtime_identity: AnyUserAssignedIdentity | None = None
+    """Identity the code uses; its client ID becomes AZURE_CLIENT_ID. Default: none."""
+    system_assigned: bool = False
+    """Also give the group a system-assigned identity, for the code's own use. Default: off."""
+    user_assigned: Sequence[AnyUserAssignedIdentity] = ()
+    """Further user-assigned identities to attach. Default: none."""
+    os_type: str = "Linux"
+    """Linux or Windows. Default: Linux."""
+    restart_policy: str = "Always"
+    """Always, OnFailure or Never. Default: Always."""
+    network: AciPublicNetwork | AciPrivateNetwork | None = None
+    """Public IP (optionally with a DNS label), private IP in a subnet, or None: no IP
+    address at all (outbound only). Default: None."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the group and on the pull identity it creates. Default: none."""
+
+
+class ContainerInstanceFromAcr(Construct):
+    """`azurerm_container_group` whose images are pulled by a user-assigned identity.
+
+    The identity gets AcrPull on the registry (an AcrPullBinding under this
+    construct) and the group `depends_on` that role assignment, so the first
+    pull never happens before the permission exists. Azure does not accept a
+    system-assigned identity for ACI image pulls (`InvalidImageRegistryIdentity`),
+    and no username or password is ever written.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, props: ContainerInstanceFromAcrProps
+    ) -> None:
+        path = child_path(scope, construct_id)
+        _validate(path, props)
+        super().__init__(scope, construct_id)
+        self.props = props
+
+        self.pull_identity: AnyUserAssignedIdentity = props.pull_identity or UserAssignedIdentity(  # type: ignore[assignment]
+            self,
+            "pull-identity",
+            UserAssignedIdentityProps(
+                name=props.pull_identity_name or f"id-{props.name}-pull",
+                resource_group_name=props.resource_group_name,
+                location=props.location,
+                tags=props.tags,
+            ),
+        )
+        self.acr_pull = AcrPullBinding(
+            self, "acr-pull", identity=self.pull_identity, registry=props.registry
+        )
+        self.runtime_identity = props.runtime_identity
+
+        attached: list[AnyUserAssignedIdentity] = []
+        for identity in (self.pull_identity, self.runtime_identity, *props.user_assigned):
+            if identity is not None and all(identity is not seen for seen in attached):
+                attached.append(identity)
+        self.identities = ManagedIdentities(props.system_assigned, tuple(attached))
+
+        network = props.network
+        self.resource = container_group.ContainerGroup(
+            self,
+            "group",
+            name=props.name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            os_type=props.os_type,
+            restart_policy=props.restart_policy,
+            identity=self.identities.render(container_group.ContainerGroupIdentity),
+            image_registry_credential=[
+                container_group.ContainerGroupImageRegistryCredential(
+                    server=self.acr_pull.login_server,
+                    user_assigned_identity_id=self.pull_identity.resource_id,
+                )
+            ],
+            container=[self._container_block(spec) for spec in props.containers],
+            ip_address_type=(
+                "Public"
+                if isinstance(network, AciPublicNetwork)
+                else "Private"
+                if isinstance(network, AciPrivateNetwork)
+                else "None"
+            ),
+            dns_name_label=(
+                network.dns_name_label if isinstance(network, AciPublicNetwork) else None
+            ),
+            dns_name_label_reuse_policy=(
+                network.dns_name_label_reuse_policy
+                if isinstance(network, AciPublicNetwork) and network.dns_name_label
+                else None
+            ),
+            subnet_ids=[network.subnet_id] if isinstance(network, AciPrivateNetwork) else None,
+            tags=dict(props.tags) or None,
+        )
+        self.acr_pull.apply_before(self.resource)
+        if self.runtime_identity is not None and self.runtime_identity.grants:
+            add_depends_on(self.resource, [g.role_assignment for g in self.runtime_identity.grants])
+
+        self.system_assigned_identity = (
+            SystemAssignedIdentity(self, self.resource.identity.principal_id)
+            if props.system_assigned
+            else None
+        )
+
+    # What consumers and outputs need.
+    @property
+    def system_principal_id(self) -> str | None:
+        return self.system_assigned_identity.principal_id if self.system_assigned_identity else None
+
+    @property
+    def fqdn(self) -> str | None:
+        network = self.props.network
+        if isinstance(network, AciPublicNetwork) and network.dns_name_label:
+            return self.resource.fqdn
+        return None
+
+    @property
+    def ip_address(self) -> str | None:
+        return self.resource.ip_address if self.props.network is not None else None
+
+    def grant(
+        self,
+        role_definition_id_or_name: str,
+        target: GrantTarget,
+        *,
+        description: str | None = None,
+    ) -> Grant:
+        """Grant the identity the group's code uses: the runtime identity, else the
+        system-assigned one. A user-assigned grant is ordered before the group."""
+        if self.runtime_identity is not None:
+            result = self.runtime_identity.grant(
+                role_definition_id_or_name, target, description=description
+            )
+            result.apply_before(self.resource)
+            return result
+        if self.system_assigned_identity is not None:
+            return self.system_assigned_identity.grant(
+                role_definition_id_or_name, target, description=description
+            )
+        raise KitValidationError(
+            self.node.path,
+            "grant-no-identity",
+            "The container group has no runtime identity to grant a role to (the pull identity "
+            "is for image pulls only).",
+            "Set runtime_identity (preferred) or system_assigned=True in its props.",
+        )
+
+    def _container_block(self, spec: AciContainerSpec) -> container_group.ContainerGroupContainer:
+        env = dict(spec.env)
+        if self.runtime_identity is not None:
+            env[AZURE_CLIENT_ID] = self.runtime_identity.client_id
+        ports = [_port(p) for p in spec.ports]
+        return container_group.ContainerGroupContainer(
+            name=spec.name,
+            image=spec.image,
+            cpu=spec.cpu,
+            memory=spec.memory_gb,
+            ports=[
+                container_group.ContainerGroupContainerPorts(port=p.port, protocol=p.protocol)
+                for p in ports
+            ]
+            or None,
+            environment_variables=env or None,
+            commands=list(spec.commands) or None,
+        )
+
+
+def _port(port: int | AciPort) -> AciPort:
+    return port if isinstance(port, AciPort) else AciPort(port=port)
+
+
+def registry_network(
+    registry: RegistryRef | container_registry.ContainerRegistry,
+) -> tuple[bool, bool | None]:
+    """(network_restricted, trusted_services_bypass) of a registry; the bypass is
+    None when it cannot be known at synth time."""
+    if isinstance(registry, RegistryRef):
+        return registry.network_restricted, registry.trusted_services_bypass
+    restricted = registry.public_network_access_enabled_input is False
+    rules = registry.network_rule_set_input
+    if isinstance(rules, list):
+        for rule in rules:
+            action = rule.get("default_action") if isinstance(rule, dict) else None
+            action = action or getattr(rule, "default_action", None)
+            if action == "Deny":
+                restricted = True
+    option = registry.network_rule_bypass_option_input
+    if option is None:
+        bypass: bool | None = True  # the provider's default is AzureServices
+    elif isinstance(option, str) and not Token.is_unresolved(option):
+        bypass = option == "AzureServices"
+    else:
+        bypass = None
+    return restricted, bypass
+
+
+def _validate(path: str, props: ContainerInstanceFromAcrProps) -> None:
+    check_name(CONTAINER_GROUP, props.name, path)
+    windows = props.os_type == "Windows"
+    if props.os_type not in OS_TYPES:
+        raise KitValidationError(
+            path,
+            "aci-os-type",
+            f"os_type '{props.os_type}' is not a container group OS.",
+            "Use 'Linux' or 'Windows' (exact spelling).",
+        )
+    if props.restart_policy not in RESTART_POLICIES:
+        raise KitValidationError(
+            path,
+            "aci-restart-policy",
+            f"restart_policy '{props.restart_policy}' is not a container group restart policy.",
+            "Use 'Always', 'OnFailure' or 'Never' (exact spelling).",
+        )
+    if isinstance(props.pull_identity, str):
+        raise KitValidationError(
+            path,
+            "aci-pull-system-assigned",
+            "Azure Container Instances does not pull images with a system-assigned identity "
+            + ("on Windows " if windows else "")
+            + "(the deployment fails with InvalidImageRegistryIdentity; the identity would "
+            "also only exist once the group exists, too late to be granted AcrPull).",
+            "Leave pull_identity unset (a pull-only user-assigned identity is created) or pass a "
+            "UserAssignedIdentity. For the code's own use, set system_assigned=True instead.",
+        )
+    if props.registry is None:
+        raise KitValidationError(
+            path,
+            "aci-registry-missing",
+            "No registry to pull from.",
+            "Set registry to a ContainerRegistry or RegistryRef.existing(...).",
+        )
+    _validate_containers(path, props)
+    _validate_network(path, props, windows)
+
+
+def _validate_containers(path: str, props: ContainerInstanceFromAcrProps) -> None:
+    if not props.containers:
+        raise KitValidationError(
+            path,
+            "aci-containers-missing",
+            "The container group has no containers.",
+            "Add at least one AciContainerSpec.",
+        )
+    if props.os_type == "Windows" and len(props.containers) > 1:
+        raise KitValidationError(
+            path,
+            "aci-windows-single-container",
+            f"A Windows container group holds exactly one container; {len(props.containers)} "
+            "were given.",
+            "Deploy one container per Windows group, or use Linux for a multi-container group.",
+        )
+    seen: set[str] = set()
+    for spec in props.containers:
+        check_name(CONTAINER_GROUP_CONTAINER, spec.name, path)
+        if spec.name in seen:
+            raise KitValidationError(
+                path,
+                "aci-container-name-duplicate",
+                f"Two containers are named '{spec.name}'.",
+                "Give each container in the group its own name.",
+            )
+        seen.add(spec.name)
+        if not isinstance(spec.image, str) or not spec.image.strip():
+            raise KitValidationError(
+                path,
+                "aci-image-empty",
+                f"Container '{spec.name}' has an empty image.",
+                "Set image to a full reference such as '<registry>.azurecr.io/worker:1.0.0'.",
+            )
+        if not _positive(spec.cpu):
+            raise KitValidationError(
+                path,
+                "aci-cpu",
+                f"Container '{spec.name}' requests {spec.cpu!r} vCPU.",
+                "Request a positive number of vCPU, e.g. 0.5 or 1.",
+            )
+        if not _positive(spec.memory_gb):
+            raise KitValidationError(
+                path,
+                "aci-memory",
+                f"Container '{spec.name}' requests {spec.memory_gb!r} GB of memory.",
+                "Request a positive amount of memory in GB, e.g. 1.0 or 1.5.",
+            )
+        for port in map(_port, spec.ports):
+            valid_number = (
+                isinstance(port.port, int)
+                and not isinstance(port.port, bool)
+                and 1 <= port.port <= 65535
+            )
+            if not valid_number or port.protocol not in PROTOCOLS:
+                raise KitValidationError(
+                    path,
+                    "aci-port",
+                    f"Container '{spec.name}' has port {port.port!r}/{port.protocol!r}.",
+                    "Use port numbers 1-65535 with protocol 'TCP' or 'UDP'.",
+                )
+        if props.runtime_identity is not None and AZURE_CLIENT_ID in spec.env:
+            raise KitValidationError(
+                path,
+                "aci-azure-client-id-conflict",
+                f"Container '{spec.name}' sets {AZURE_CLIENT_ID} itself, but the construct sets "
+                "it to the runtime identity's client ID.",
+                f"Remove {AZURE_CLIENT_ID} from env.",
+            )
+
+
+def _validate_network(path: str, props: ContainerInstanceFromAcrProps, windows: bool) -> None:
+    network = props.network
+    if isinstance(network, AciPublicNetwork) and network.dns_name_label is not None:
+        check_name(ACI_DNS_LABEL, network.dns_name_label, path)
+        if network.dns_name_label_reuse_policy not in DNS_NAME_LABEL_REUSE_POLICIES:
+            raise KitValidationError(
+                path,
+                "aci-dns-reuse-policy",
+                f"'{network.dns_name_label_reuse_policy}' is not a DNS name label reuse policy.",
+                f"Use one of {', '.join(DNS_NAME_LABEL_REUSE_POLICIES)}.",
+            )
+    if isinstance(network, AciPrivateNetwork):
+        if not network.subnet_id:
+            raise KitValidationError(
+                path,
+                "aci-private-subnet-missing",
+                "A private container group needs a subnet, and none was given.",
+                f"Pass the ID of a subnet delegated to {ACI_SUBNET_DELEGATION}.",
+            )
+        if windows:
+            raise KitValidationError(
+                path,
+                "aci-windows-vnet",
+                "A Windows container group cannot be deployed into a virtual network.",
+                "Use os_type='Linux' for a private group, or a public network for Windows.",
+            )
+
+    restricted, bypass = registry_network(props.registry)
+    if restricted and bypass is not True:
+        state = "turned off" if bypass is False else "not known to be on"
+        raise KitValidationError(
+            path,
+            "acr-trusted-services-bypass",
+            "The registry is network-restricted and its trusted-services bypass is "
+            f"{state}, so Azure Container Instances cannot pull from it with a managed identity.",
+            "Set network_rule_bypass_option = 'AzureServices' on the registry (for a RegistryRef, "
+            "and then say trusted_services_bypass=True).",
+        )
+    if restricted and not isinstance(network, AciPrivateNetwork):
+        raise KitValidationError(
+            path,
+            "aci-restricted-registry-public",
+            "The registry is network-restricted (reachable through a private endpoint), but the "
+            "container group is not in a virtual network; its image pull would not reach it.",
+            "Set network=AciPrivateNetwork(subnet_id=...) with a subnet that can reach the "
+            "registry's private endpoint.",
+        )
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0

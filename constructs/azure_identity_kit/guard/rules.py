@@ -1,0 +1,413 @@
+"""The one rule table: every rule ID the kit reports, at synth (the guard) or
+while the construct tree is built (KitValidationError).
+
+Guard rules are findings on a synthesized stack: an error fails `app.synth()`,
+a warning is printed. Both can be suppressed with a reason (`guard.suppress`).
+Validation rules are input errors: they are raised as KitValidationError before
+anything is synthesized and are not suppressible (fix the input instead).
+
+`python -m azure_identity_kit.guard.rules` prints the table as Markdown for the
+README; tests/guard checks that it lists every rule ID the package raises.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Literal
+
+from .. import naming
+from ..naming import NameRule
+
+Severity = Literal["error", "warning", "input"]
+
+SUPPRESS_API = "azure_identity_kit.guard.suppress"
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    severity: Severity
+    catches: str
+    why: str
+    fix: str
+
+    @property
+    def suppressible(self) -> bool:
+        return self.severity != "input"
+
+
+def format_finding(path: str, rule_id: str, problem: str, fix: str) -> str:
+    """The message shape KitValidationError uses, plus how to suppress."""
+    return (
+        f"{path}: [{rule_id}] {problem} Fix: {fix} If it is intended: "
+        f'{SUPPRESS_API}(<{path}>, "{rule_id}", "<reason>").'
+    )
+
+
+_NARROW = "Grant the narrowest role on the narrowest scope: GrantTarget.of(resource)."
+
+GUARD_RULES: tuple[Rule, ...] = (
+    Rule(
+        "rbac-privileged-role",
+        "error",
+        "A role assignment of Owner, Contributor, User Access Administrator or Role Based Access "
+        "Control Administrator (by name, or by role_definition_id ending in their GUIDs).",
+        "These roles can change or delete everything in scope, or hand out access to anyone; a "
+        "workload identity never needs them.",
+        "Grant the data-plane or service role the workload uses (e.g. 'Storage Blob Data "
+        "Reader', 'AcrPull', 'Key Vault Secrets User').",
+    ),
+    Rule(
+        "rbac-broad-scope",
+        "error",
+        "A role assignment at tenant root ('/'), a management group or a subscription: a literal "
+        "ARM ID, or a reference to azurerm_subscription / azurerm_management_group (resource or "
+        "data source).",
+        "The role then covers every resource group and resource under that scope, including "
+        "ones created later.",
+        _NARROW,
+    ),
+    Rule(
+        "rbac-resource-group-scope",
+        "warning",
+        "A role assignment on a resource group while the same stack has a resource in that "
+        "group (other than identities and role assignments) the role could be scoped to. "
+        "Heuristic: resource_group_name references or names the same group.",
+        "A group-wide grant also covers every other resource in the group, now and later.",
+        _NARROW,
+    ),
+    Rule(
+        "rbac-duplicate-grant",
+        "error",
+        "Two role assignments with the same principal, role and scope (compared as synthesized "
+        "strings; a role name and its well-known GUID count as the same).",
+        "Azure refuses the second one (RoleAssignmentExists), and removing one of them later "
+        "silently removes the permission the other was meant to keep.",
+        "Keep one role assignment per principal, role and scope; depend on it where needed.",
+    ),
+    Rule(
+        "identity-idle",
+        "warning",
+        "A user-assigned identity created by the kit (UserAssignedIdentity) that holds no role "
+        "assignment (no principal_id references it) and is used for no image pull or secret "
+        "(no identity / *_identity_id field references it).",
+        "It cannot do anything until something grants it a role; usually a grant was forgotten.",
+        "Grant it the role it needs (identity.grant(...)), use it for a pull or secret, or "
+        "remove it.",
+    ),
+    Rule(
+        "acr-admin-user",
+        "error",
+        "An azurerm_container_registry with admin_enabled = true.",
+        "The admin user is one shared username and password with push and pull rights on the "
+        "whole registry.",
+        "Set admin_enabled = false (IdentityOnlyRegistry does) and pull with AcrPull.",
+    ),
+    Rule(
+        "acr-anonymous-pull",
+        "error",
+        "An azurerm_container_registry with anonymous_pull_enabled = true.",
+        "Anyone on the internet can pull every image, without signing in.",
+        "Set anonymous_pull_enabled = false and grant AcrPull to the identities that pull.",
+    ),
+    Rule(
+        "vm-password-enabled",
+        "error",
+        "An azurerm_linux_virtual_machine (or scale set, or azurerm_virtual_machine Linux "
+        "profile) with disable_password_authentication = false or an admin_password.",
+        "A password can be guessed or leaked and lives in the Terraform state.",
+        "Use SSH public keys or Entra ID sign-in (the kit's VmWithIdentity does).",
+    ),
+    Rule(
+        "secret-registry-password",
+        "error",
+        "A registry credential with a password: a container app registry block with "
+        "password_secret_name / username, or a container group image_registry_credential with "
+        "a password / username.",
+        "The password sits in the app configuration and the state, and does not rotate; both "
+        "services pull with a managed identity instead.",
+        "Pull with a user-assigned identity that holds AcrPull (registry identity / "
+        "user_assigned_identity_id); the kit's constructs do.",
+    ),
+    Rule(
+        "secret-app-secret-value",
+        "error",
+        "A container app secret block with a value (literal or expression).",
+        "The secret value is stored in the app configuration and the Terraform state; a Key "
+        "Vault reference read by a managed identity is not.",
+        "Use key_vault_secret_id with identity (the app's user-assigned identity holding "
+        "'Key Vault Secrets User'), or have the code read Key Vault itself.",
+    ),
+    Rule(
+        "secret-env-credential",
+        "error",
+        "An environment variable or app setting holding a credential: a literal value that "
+        "looks like a storage key, SAS token or connection string (AccountKey=, "
+        "SharedAccessSignature=, sig=, Password=), a literal value under a name like *_PASSWORD, "
+        "*_SECRET, *_ACCOUNT_KEY, *_CONNECTION_STRING or *_SAS_TOKEN, or a reference to a key, "
+        "connection string, password or secret attribute of another resource.",
+        "Anyone who can read the app's configuration or the state holds the credential.",
+        "Give the code a managed identity and a role on the resource (set AZURE_CLIENT_ID, use "
+        "DefaultAzureCredential); pass only endpoints and names.",
+    ),
+    Rule(
+        "keyvault-access-policy",
+        "error",
+        "An azurerm_key_vault without rbac_authorization_enabled (or enable_rbac_authorization) "
+        "= true, or with access_policy blocks; or an azurerm_key_vault_access_policy.",
+        "Access policies are a second permission system next to Azure RBAC: vault-wide, not "
+        "auditable with role assignments, and grantable by any vault Contributor.",
+        "Set rbac_authorization_enabled = true (RbacKeyVault does) and grant 'Key Vault "
+        "Secrets User' or a similar data role.",
+    ),
+    Rule(
+        "storage-shared-key-with-rbac",
+        "warning",
+        "An azurerm_storage_account whose shared_access_key_enabled is not false while "
+        "identities are granted data roles (role names with 'Data') on it or its containers.",
+        "Role assignments are moot while the account keys and SAS tokens signed with them still "
+        "give full access.",
+        "Set shared_access_key_enabled = false (IdentityOnlyStorage does) and the provider's "
+        "storage_use_azuread = true.",
+    ),
+)
+
+_INPUT_WHY = "Input error: Azure would reject it, or it would fail at deploy time."
+
+# Rule ID -> (what is refused, how to fix). Name rules come from naming.py below.
+_VALIDATION: dict[str, tuple[str, str]] = {
+    "image-empty": ("A container spec with an empty image.", "Set a full image reference."),
+    "containers-missing": ("A container app without containers.", "Add a ContainerSpec."),
+    "pull-system-assigned": (
+        "Image pulls through a system-assigned identity (it exists too late for AcrPull).",
+        "Leave pull_identity unset or pass a UserAssignedIdentity.",
+    ),
+    "pull-without-registry": ("A pull identity but no registry.", "Set registry or drop it."),
+    "azure-client-id-conflict": (
+        "A container sets AZURE_CLIENT_ID although the construct sets it.",
+        "Remove AZURE_CLIENT_ID from env.",
+    ),
+    "grant-no-identity": (
+        "grant() on a workload that has no identity to grant to.",
+        "Set runtime_identity or system_assigned=True.",
+    ),
+    "grant-role-missing": ("A grant without a role.", "Name the narrowest built-in role."),
+    "grant-target-label": (
+        "A grant target whose label is empty or a token (it is part of construct IDs).",
+        "Use GrantTarget.of(resource) or a literal name.",
+    ),
+    "duplicate-grant": (
+        "The same role granted twice on one target by the same construct.",
+        "Remove the second grant.",
+    ),
+    "existing-identity-id": (
+        "An existing identity whose principal/client IDs cannot be looked up.",
+        "Pass principal_id and client_id, or a literal identity resource ID.",
+    ),
+    "storage-container-name": (
+        "A blob container name that is empty or used twice.",
+        "Give each container a unique name.",
+    ),
+    "unknown-environment": ("An environment name not in stacks/config.py.", "Use a listed one."),
+    "aci-os-type": ("A container group OS other than Linux/Windows.", "Use 'Linux' or 'Windows'."),
+    "aci-restart-policy": ("An unknown restart policy.", "Use Always, OnFailure or Never."),
+    "aci-pull-system-assigned": (
+        "Container group image pulls through a system-assigned identity.",
+        "Use a user-assigned pull identity.",
+    ),
+    "aci-registry-missing": ("A container group without a registry.", "Set registry."),
+    "aci-containers-missing": ("A container group without containers.", "Add a container."),
+    "aci-windows-single-container": (
+        "A Windows container group with more than one container.",
+        "One container per Windows group.",
+    ),
+    "aci-container-name-duplicate": ("Two containers with one name.", "Rename one."),
+    "aci-image-empty": ("A container with an empty image.", "Set a full image reference."),
+    "aci-cpu": ("A non-positive vCPU request.", "Request e.g. 0.5 or 1."),
+    "aci-memory": ("A non-positive memory request.", "Request e.g. 1.0 GB."),
+    "aci-port": ("An invalid port or protocol.", "Use 1-65535 with TCP or UDP."),
+    "aci-azure-client-id-conflict": (
+        "A container sets AZURE_CLIENT_ID although the construct sets it.",
+        "Remove AZURE_CLIENT_ID from env.",
+    ),
+    "aci-dns-reuse-policy": ("An unknown DNS name label reuse policy.", "Use a listed policy."),
+    "aci-private-subnet-missing": ("A private container group without a subnet.", "Pass one."),
+    "aci-windows-vnet": (
+        "A Windows container group in a virtual network.",
+        "Use Linux, or a public network.",
+    ),
+    "acr-trusted-services-bypass": (
+        "A network-restricted registry without the trusted-services bypass, for ACI pulls.",
+        "Set network_rule_bypass_option = 'AzureServices'.",
+    ),
+    "aci-restricted-registry-public": (
+        "A network-restricted registry pulled by a container group outside a virtual network.",
+        "Deploy the group into a subnet that reaches the registry's private endpoint.",
+    ),
+    "vm-password-auth": (
+        "A password given to a kit Linux VM (password sign-in is disabled).",
+        "Pass ssh_public_keys or use entra_login.",
+    ),
+    "vm-ssh-key-missing": ("A Linux VM without an SSH public key.", "Pass ssh_public_keys."),
+    "vm-ssh-key-format": ("A malformed SSH public key.", "Use the one-line .pub key."),
+    "vm-admin-username": ("An invalid or reserved admin user name.", "Use a valid name."),
+    "vm-patch-mode": ("An unknown patch mode.", "Use AutomaticByPlatform or ImageDefault."),
+    "vm-no-identity": ("A VM without a managed identity.", "Keep system_assigned=True."),
+    "vm-image": ("An incomplete VM image reference.", "Pass a complete VmImage."),
+    "vm-os-disk": ("Invalid OS disk settings.", "Use a listed caching and disk type."),
+    "vm-entra-login-system-identity": (
+        "Entra ID sign-in without the system-assigned identity it needs.",
+        "Set system_assigned=True.",
+    ),
+    "vm-extensions-disabled": (
+        "Entra ID sign-in with extension operations turned off.",
+        "Set allow_extension_operations=True.",
+    ),
+    "vm-entra-group": ("An Entra group with a bad label or object ID.", "Use a GUID object ID."),
+    "grant-condition-version": (
+        "A grant with condition_version but no ABAC condition.",
+        "Pass the condition too, or drop condition_version.",
+    ),
+    "unknown-secret-ref": (
+        "A container env var mapped to a secret the app does not define.",
+        "Add a KeyVaultSecretRef with that name.",
+    ),
+    "secret-name": ("A Key Vault reference name that is invalid or used twice.", "Rename it."),
+    "keyvault-ref-system-assigned": (
+        "A Key Vault reference read by the system-assigned identity (it exists too late).",
+        "Leave identity unset (the pull identity reads it) or pass a user-assigned one.",
+    ),
+    "keyvault-ref-no-identity": (
+        "A Key Vault reference with no user-assigned identity to read it.",
+        "Set registry, runtime_identity, or the reference's identity.",
+    ),
+    "identity-lifecycle": ("An unknown identity lifecycle.", "Use All, Init, Main or None."),
+    "identity-lifecycle-system": (
+        "A lifecycle for a system-assigned identity the app does not have.",
+        "Set system_assigned=True or drop the setting.",
+    ),
+    "scale-rule-system-identity": (
+        "A scale rule using a system-assigned identity the app does not have.",
+        "Set system_assigned=True or use a user-assigned identity.",
+    ),
+    "scale-rule-no-identity": (
+        "A queue scale rule without an identity.",
+        "Set runtime_identity or the rule's identity.",
+    ),
+    "scale-rule-queue-length": ("A queue scale rule with queue_length < 1.", "Use 1 or more."),
+    "dapr-not-enabled": ("A Dapr component on an app without Dapr.", "Set dapr=DaprSpec(...)."),
+    "dapr-identity": (
+        "A Dapr component without a user-assigned identity on the app.",
+        "Set runtime_identity or pass one of the app's identities.",
+    ),
+    "name-dapr-component": (
+        "An invalid Dapr component name.",
+        "Use 1-60 lowercase letters, digits and '-'.",
+    ),
+    "auth-mode": ("An unknown provider authentication mode.", "Use one of the listed modes."),
+    "auth-msi-client-id": ("A managed identity client ID that is not a GUID.", "Fix or unset it."),
+    "backend-incomplete": ("A half-configured remote state backend.", "Set the missing values."),
+    "backend-invalid": ("An invalid remote state setting.", "Use a valid value."),
+    "backend-key-reused": (
+        "Two environments sharing one state key.",
+        "Give each environment its own key.",
+    ),
+    "bootstrap-github-repository": ("A malformed GitHub repository name.", "Use owner/repo."),
+    "bootstrap-environments": ("A bootstrap with no environments.", "Pass the environments."),
+    "bootstrap-plan-environment": (
+        "A pull-request plan environment that does not exist.",
+        "Use one of the environments, or None.",
+    ),
+    "bootstrap-delegation": (
+        "A role delegation without roles or with unsupported principal types.",
+        "Keep roles non-empty; ServicePrincipal, Group or User only.",
+    ),
+    "suppression-reason": (
+        "guard.suppress() with a reason shorter than 10 characters.",
+        "Say why the finding is acceptable here.",
+    ),
+    "suppression-unknown-rule": (
+        "guard.suppress() for a rule ID that is not a guard rule (unknown, or an input error).",
+        "Use a guard rule ID from this table; input errors are fixed, not suppressed.",
+    ),
+    "suppression-target": (
+        "guard.suppress() on a construct that is not a Terraform resource, without "
+        "apply_to_children (it would cover nothing: findings are reported on resources).",
+        "Pass the resource (e.g. identity.resource) or apply_to_children=True.",
+    ),
+}
+
+
+def _name_rules() -> list[Rule]:
+    found = [value for value in vars(naming).values() if isinstance(value, NameRule)]
+    return [
+        Rule(
+            rule.rule_id,
+            "input",
+            f"A {rule.kind} name that is empty or not {rule.description}.",
+            _INPUT_WHY,
+            f"Use {rule.description}.",
+        )
+        for rule in sorted(found, key=lambda r: r.rule_id)
+    ]
+
+
+VALIDATION_RULES: tuple[Rule, ...] = tuple(_name_rules()) + tuple(
+    Rule(rule_id, "input", catches, _INPUT_WHY, fix)
+    for rule_id, (catches, fix) in _VALIDATION.items()
+)
+
+RULES: dict[str, Rule] = {rule.rule_id: rule for rule in (*GUARD_RULES, *VALIDATION_RULES)}
+GUARD_RULE_IDS = frozenset(rule.rule_id for rule in GUARD_RULES)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown_table() -> str:
+    """The README table: guard rules first, then input errors."""
+    lines = [
+        "| Rule ID | Severity | What it catches | Why it matters | Fix / suppress |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for rule in (*GUARD_RULES, *VALIDATION_RULES):
+        severity = rule.severity if rule.suppressible else "input error"
+        suppress = (
+            f'Fix: {rule.fix} Or `suppress(construct, "{rule.rule_id}", reason)`.'
+            if rule.suppressible
+            else f"Fix: {rule.fix} Not suppressible: input error."
+        )
+        lines.append(
+            f"| `{rule.rule_id}` | {severity} | {_cell(rule.catches)} | {_cell(rule.why)} "
+            f"| {_cell(suppress)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+TABLE_BEGIN = (
+    "<!-- guard-rules:begin (python -m azure_identity_kit.guard.rules --update README.md) -->"
+)
+TABLE_END = "<!-- guard-rules:end -->"
+
+
+def update_readme(path: str) -> bool:
+    """Replace the table between the markers in `path`; False if it has no markers."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    if TABLE_BEGIN not in text or TABLE_END not in text:
+        return False
+    head, rest = text.split(TABLE_BEGIN, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(f"{head}{TABLE_BEGIN}\n{markdown_table()}{TABLE_END}{tail}")
+    return True
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--update"] and len(sys.argv) == 3:
+        if not update_readme(sys.argv[2]):
+            sys.exit(f"{sys.argv[2]} has no {TABLE_BEGIN} ... {TABLE_END} markers")
+    else:
+        sys.stdout.write(markdown_table())

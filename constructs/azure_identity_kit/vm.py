@@ -1,0 +1,423 @@
+"""A Linux VM that reaches Azure with managed identities and lets people in with
+SSH keys or Entra ID, never passwords."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ._cdktf import Construct, Token
+from .azurerm import linux_virtual_machine, network_interface, public_ip, virtual_machine_extension
+from .errors import KitValidationError, child_path
+from .identity import (
+    AnyUserAssignedIdentity,
+    EntraGroup,
+    Grant,
+    GrantTarget,
+    ManagedIdentities,
+    SystemAssignedIdentity,
+    add_depends_on,
+    grant,
+    slug,
+)
+from .naming import LINUX_COMPUTER_NAME, LINUX_VM, check_name
+
+VM_USER_LOGIN = "Virtual Machine User Login"
+VM_ADMIN_LOGIN = "Virtual Machine Administrator Login"
+OS_DISK_CACHING = ("None", "ReadOnly", "ReadWrite")
+OS_DISK_TYPES = ("Standard_LRS", "StandardSSD_LRS", "Premium_LRS", "StandardSSD_ZRS", "Premium_ZRS")
+PATCH_MODES = ("AutomaticByPlatform", "ImageDefault")
+SSH_KEY_TYPES = ("ssh-rsa", "ssh-ed25519")
+# Azure refuses these admin user names on Linux VMs (and Ubuntu reserves some of them).
+RESERVED_ADMIN_USERNAMES = frozenset(
+    "1 123 a actuser adm admin admin1 admin2 administrator aspnet backup console david guest "
+    "john owner root server sql support support_388945a0 sys test test1 test2 test3 user "
+    "user1 user2 user3 user4 user5".split()
+)
+_ADMIN_USERNAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True)
+class VmImage:
+    """A Marketplace image (`source_image_reference`)."""
+
+    publisher: str
+    offer: str
+    sku: str
+    version: str = "latest"
+    """Image version. Default: latest."""
+
+
+UBUNTU_2204_LTS_GEN2 = VmImage("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2")
+
+
+@dataclass(frozen=True)
+class VmOsDisk:
+    caching: str = "ReadWrite"
+    """None, ReadOnly or ReadWrite. Default: ReadWrite."""
+    storage_account_type: str = "StandardSSD_LRS"
+    """Standard_LRS, StandardSSD_LRS, Premium_LRS, StandardSSD_ZRS or Premium_ZRS.
+    Default: StandardSSD_LRS."""
+    disk_size_gb: int | None = None
+    """Size in GB. Default: the image's size (30 GB for Ubuntu)."""
+
+
+@dataclass(frozen=True)
+class EntraLogin:
+    """Sign-in with Entra ID (`az ssh vm`): the AADSSHLoginForLinux extension plus
+    login roles, scoped to this VM, for Entra groups."""
+
+    user_groups: Sequence[EntraGroup] = ()
+    """Groups granted Virtual Machine User Login. Default: none."""
+    admin_groups: Sequence[EntraGroup] = ()
+    """Groups granted Virtual Machine Administrator Login (sudo). Default: none."""
+
+
+@dataclass(frozen=True)
+class VmWithIdentityProps:
+    name: str
+    """Azure name: 1-64 letters, digits and '-'. Convention: `vm-<workload>-<purpose>-<env>`."""
+    resource_group_name: str
+    location: str
+    subnet_id: str
+    """Subnet for the VM's network interface."""
+    ssh_public_keys: Sequence[str]
+    """OpenSSH public keys (`ssh-rsa` of 2048+ bits or `ssh-ed25519`) for admin_username.
+    At least one is required; password sign-in is always off."""
+    admin_username: str = "azureuser"
+    """Local admin user for the SSH keys. Default: azureuser."""
+    admin_password: str | None = None
+    """Refused: passing any value raises `vm-password-auth`. Use SSH keys or Entra login."""
+    size: str = "Standard_B2s"
+    """VM size. Default: Standard_B2s."""
+    computer_name: str | None = None
+    """Host name. Default: the VM name."""
+    image: VmImage = UBUNTU_2204_LTS_GEN2
+    """Default: Ubuntu 22.04 LTS Gen2 (Canonical, 0001-com-ubuntu-server-jammy, 22_04-lts-gen2)."""
+    os_disk: VmOsDisk = field(default_factory=VmOsDisk)
+    """Default: ReadWrite caching, StandardSSD_LRS, the image's size."""
+    system_assigned: bool = True
+    """Give the VM its own identity, deleted with it. Default: on."""
+    user_assigned: Sequence[AnyUserAssignedIdentity] = ()
+    """User-assigned identities to attach. Default: none."""
+    runtime_identity: AnyUserAssignedIdentity | None = None
+    """User-assigned identity that grant() targets instead of the system-assigned one; it is
+    attached too. Default: none."""
+    public_ip: bool = False
+    """Create a Standard, static public IP for the NIC. Default: off (private IP only).
+    A Standard IP admits no inbound traffic until a network security group allows it."""
+    entra_login: EntraLogin | None = None
+    """Entra ID sign-in (needs system_assigned). Default: off."""
+    patch_mode: str = "AutomaticByPlatform"
+    """AutomaticByPlatform (Azure applies OS patches; needs a supported image) or ImageDefault.
+    Patch assessment follows the same mode. Default: AutomaticByPlatform."""
+    allow_extension_operations: bool = True
+    """Allow VM extensions (Entra login is one). Default: on."""
+    trusted_launch: bool = True
+    """Secure Boot and vTPM (needs a Gen2 image). Default: on."""
+    boot_diagnostics: bool = True
+    """Boot diagnostics in Azure-managed storage (no storage account, no key). Default: on."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the VM, its NIC and public IP. Default: none."""
+
+
+class VmWithIdentity(Construct):
+    """`azurerm_linux_virtual_machine` with a managed identity, a NIC without a
+    public IP, SSH-key-only sign-in and, optionally, Entra ID sign-in.
+
+    Grants to the system-assigned identity live under this construct (as
+    `system-identity-grant-*`); Entra login grants as `entra-<group>-*`.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, props: VmWithIdentityProps) -> None:
+        path = child_path(scope, construct_id)
+        _validate(path, props)
+        super().__init__(scope, construct_id)
+        self.props = props
+        tags = dict(props.tags) or None
+
+        self.public_ip: public_ip.PublicIp | None = None
+        if props.public_ip:
+            self.public_ip = public_ip.PublicIp(
+                self,
+                "public-ip",
+                name=f"pip-{props.name}",
+                resource_group_name=props.resource_group_name,
+                location=props.location,
+                sku="Standard",
+                allocation_method="Static",
+                tags=tags,
+            )
+        self.nic = network_interface.NetworkInterface(
+            self,
+            "nic",
+            name=f"nic-{props.name}",
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            ip_configuration=[
+                network_interface.NetworkInterfaceIpConfiguration(
+                    name="primary",
+                    subnet_id=props.subnet_id,
+                    private_ip_address_allocation="Dynamic",
+                    public_ip_address_id=self.public_ip.id if self.public_ip else None,
+                )
+            ],
+            tags=tags,
+        )
+
+        self.runtime_identity = props.runtime_identity
+        attached: list[AnyUserAssignedIdentity] = []
+        for identity in (self.runtime_identity, *props.user_assigned):
+            if identity is not None and all(identity is not seen for seen in attached):
+                attached.append(identity)
+        self.identities = ManagedIdentities(props.system_assigned, tuple(attached))
+
+        image = props.image
+        self.resource = linux_virtual_machine.LinuxVirtualMachine(
+            self,
+            "vm",
+            name=props.name,
+            computer_name=props.computer_name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            size=props.size,
+            network_interface_ids=[self.nic.id],
+            admin_username=props.admin_username,
+            admin_ssh_key=[
+                linux_virtual_machine.LinuxVirtualMachineAdminSshKey(
+                    username=props.admin_username, public_key=key
+                )
+                for key in props.ssh_public_keys
+            ],
+            disable_password_authentication=True,
+            identity=self.identities.render(linux_virtual_machine.LinuxVirtualMachineIdentity),
+            source_image_reference=linux_virtual_machine.LinuxVirtualMachineSourceImageReference(
+                publisher=image.publisher, offer=image.offer, sku=image.sku, version=image.version
+            ),
+            os_disk=linux_virtual_machine.LinuxVirtualMachineOsDisk(
+                caching=props.os_disk.caching,
+                storage_account_type=props.os_disk.storage_account_type,
+                disk_size_gb=props.os_disk.disk_size_gb,
+            ),
+            patch_mode=props.patch_mode,
+            patch_assessment_mode=props.patch_mode,
+            provision_vm_agent=True,
+            allow_extension_operations=props.allow_extension_operations,
+            secure_boot_enabled=props.trusted_launch or None,
+            vtpm_enabled=props.trusted_launch or None,
+            boot_diagnostics=(
+                linux_virtual_machine.LinuxVirtualMachineBootDiagnostics()
+                if props.boot_diagnostics
+                else None
+            ),
+            tags=tags,
+        )
+        if self.runtime_identity is not None and self.runtime_identity.grants:
+            add_depends_on(self.resource, [g.role_assignment for g in self.runtime_identity.grants])
+
+        self.target = GrantTarget(name=construct_id, resource_id=self.resource.id)
+        self.system_assigned_identity = (
+            SystemAssignedIdentity(self, self.resource.identity.principal_id)
+            if props.system_assigned
+            else None
+        )
+
+        self.entra_login_extension: virtual_machine_extension.VirtualMachineExtension | None = None
+        self.login_grants: list[Grant] = []
+        if props.entra_login is not None:
+            self.entra_login_extension = virtual_machine_extension.VirtualMachineExtension(
+                self,
+                "entra-login",
+                name="AADSSHLoginForLinux",
+                virtual_machine_id=self.resource.id,
+                publisher="Microsoft.Azure.ActiveDirectory",
+                type="AADSSHLoginForLinux",
+                type_handler_version="1.0",
+                auto_upgrade_minor_version=True,
+                tags=tags,
+            )
+            for role, groups in (
+                (VM_USER_LOGIN, props.entra_login.user_groups),
+                (VM_ADMIN_LOGIN, props.entra_login.admin_groups),
+            ):
+                for group in groups:
+                    self.login_grants.append(
+                        grant(
+                            self,
+                            group,
+                            role,
+                            self.target,
+                            description=f"{role}: Entra ID sign-in to VM '{construct_id}' "
+                            f"for group '{group.label}'",
+                            id_prefix=f"entra-{slug(group.label)}",
+                        )
+                    )
+
+    # What consumers and outputs need.
+    @property
+    def system_principal_id(self) -> str | None:
+        return self.system_assigned_identity.principal_id if self.system_assigned_identity else None
+
+    @property
+    def private_ip_address(self) -> str:
+        return self.nic.private_ip_address
+
+    @property
+    def public_ip_address(self) -> str | None:
+        return self.public_ip.ip_address if self.public_ip else None
+
+    def grant(
+        self,
+        role_definition_id_or_name: str,
+        target: GrantTarget,
+        *,
+        description: str | None = None,
+    ) -> Grant:
+        """Grant the identity the VM's code uses: the runtime identity, else the
+        system-assigned one. A user-assigned grant is ordered before the VM."""
+        if self.runtime_identity is not None:
+            result = self.runtime_identity.grant(
+                role_definition_id_or_name, target, description=description
+            )
+            result.apply_before(self.resource)
+            return result
+        if self.system_assigned_identity is not None:
+            return self.system_assigned_identity.grant(
+                role_definition_id_or_name, target, description=description
+            )
+        raise KitValidationError(
+            self.node.path,
+            "grant-no-identity",
+            "The VM has no identity to grant a role to.",
+            "Keep system_assigned=True (the default) or set runtime_identity.",
+        )
+
+
+def _validate(path: str, props: VmWithIdentityProps) -> None:
+    check_name(LINUX_VM, props.name, path)
+    check_name(LINUX_COMPUTER_NAME, props.computer_name or props.name, path)
+    if props.admin_password is not None:
+        raise KitValidationError(
+            path,
+            "vm-password-auth",
+            "A password was given for the VM; the kit creates Linux VMs with password sign-in "
+            "disabled (disable_password_authentication = true), so it would be refused or unused.",
+            "Remove admin_password and pass ssh_public_keys, or use entra_login for sign-in "
+            "with Entra ID.",
+        )
+    if isinstance(props.ssh_public_keys, str) or not props.ssh_public_keys:
+        raise KitValidationError(
+            path,
+            "vm-ssh-key-missing",
+            "The VM has no SSH public key, and password sign-in is disabled: nobody could sign "
+            "in as the admin user.",
+            "Pass ssh_public_keys=[...] with at least one OpenSSH public key (a public key is not "
+            "a secret).",
+        )
+    for key in props.ssh_public_keys:
+        if not isinstance(key, str) or Token.is_unresolved(key):
+            continue
+        if key.strip().split(" ", 1)[0] not in SSH_KEY_TYPES or len(key.split()) < 2:
+            raise KitValidationError(
+                path,
+                "vm-ssh-key-format",
+                f"'{key[:40]}...' is not an OpenSSH public key Azure accepts.",
+                "Use the one-line public key (the .pub file) of type ssh-rsa (2048+ bits) or "
+                "ssh-ed25519, never the private key.",
+            )
+    if not Token.is_unresolved(props.admin_username) and (
+        props.admin_username.lower() in RESERVED_ADMIN_USERNAMES
+        or not _ADMIN_USERNAME.match(props.admin_username)
+    ):
+        raise KitValidationError(
+            path,
+            "vm-admin-username",
+            f"'{props.admin_username}' cannot be the admin user name of a Linux VM.",
+            "Use 1-32 lowercase letters, digits, '-' and '_', starting with a letter or '_', "
+            "and not a reserved name such as admin, root or administrator.",
+        )
+    _validate_image_and_disk(path, props)
+    if props.patch_mode not in PATCH_MODES:
+        raise KitValidationError(
+            path,
+            "vm-patch-mode",
+            f"patch_mode '{props.patch_mode}' is not a Linux VM patch mode.",
+            "Use 'AutomaticByPlatform' or 'ImageDefault'.",
+        )
+    if not props.system_assigned and not props.user_assigned and props.runtime_identity is None:
+        raise KitValidationError(
+            path,
+            "vm-no-identity",
+            "The VM would have no managed identity.",
+            "Keep system_assigned=True (the default), or pass user_assigned / runtime_identity.",
+        )
+    if props.entra_login is not None:
+        _validate_entra_login(path, props)
+
+
+def _validate_image_and_disk(path: str, props: VmWithIdentityProps) -> None:
+    image = props.image
+    if not all(
+        isinstance(value, str) and value.strip()
+        for value in (image.publisher, image.offer, image.sku, image.version)
+    ):
+        raise KitValidationError(
+            path,
+            "vm-image",
+            f"The image {image!r} has an empty publisher, offer, sku or version.",
+            "Pass a complete VmImage, or leave image unset for Ubuntu 22.04 LTS Gen2.",
+        )
+    disk = props.os_disk
+    size = disk.disk_size_gb
+    if (
+        disk.caching not in OS_DISK_CACHING
+        or disk.storage_account_type not in OS_DISK_TYPES
+        or (size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1))
+    ):
+        raise KitValidationError(
+            path,
+            "vm-os-disk",
+            f"OS disk settings {disk!r} are not valid.",
+            f"Use caching in {OS_DISK_CACHING}, storage_account_type in {OS_DISK_TYPES} and a "
+            "positive whole disk_size_gb (or None for the image's size).",
+        )
+
+
+def _validate_entra_login(path: str, props: VmWithIdentityProps) -> None:
+    if not props.system_assigned:
+        raise KitValidationError(
+            path,
+            "vm-entra-login-system-identity",
+            "Entra ID sign-in (the AADSSHLoginForLinux extension) needs the VM's "
+            "system-assigned identity, and it is turned off.",
+            "Set system_assigned=True, or drop entra_login.",
+        )
+    if not props.allow_extension_operations:
+        raise KitValidationError(
+            path,
+            "vm-extensions-disabled",
+            "Entra ID sign-in is a VM extension, but extension operations are turned off.",
+            "Set allow_extension_operations=True, or drop entra_login.",
+        )
+    for group in (*props.entra_login.user_groups, *props.entra_login.admin_groups):
+        label_ok = isinstance(group.label, str) and bool(slug(group.label))
+        if not label_ok or Token.is_unresolved(group.label):
+            raise KitValidationError(
+                path,
+                "vm-entra-group",
+                f"Entra group label {group.label!r} is empty or not literal; it is part of "
+                "construct IDs.",
+                "Give each EntraGroup a literal, stable label such as 'ops-admins'.",
+            )
+        object_id = group.object_id
+        if not isinstance(object_id, str) or (
+            not Token.is_unresolved(object_id) and not _GUID.match(object_id)
+        ):
+            raise KitValidationError(
+                path,
+                "vm-entra-group",
+                f"Entra group '{group.label}' has object ID {object_id!r}, which is not a GUID.",
+                "Use the group's object ID (a GUID) from Entra ID, not its name.",
+            )

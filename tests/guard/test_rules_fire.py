@@ -1,0 +1,304 @@
+"""Each guard rule fires on a deliberately bad stack, at its severity, on the
+construct at fault, and nothing else fires there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from azure_identity_kit import UserAssignedIdentity, UserAssignedIdentityProps
+from azure_identity_kit._cdktf import Construct, TerraformStack
+from azure_identity_kit.azurerm import (
+    container_app,
+    container_registry,
+    data_azurerm_client_config,
+    key_vault,
+    linux_virtual_machine,
+    resource_group,
+    role_assignment,
+    storage_account,
+    storage_container,
+)
+from azure_identity_kit.guard import GUARD_RULES, RULES
+from guard_support import ERROR, WARNING, new_stack, synth_guarded
+
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
+RG_ID = f"{SUB}/resourceGroups/rg-bad"
+ST_ID = f"{RG_ID}/providers/Microsoft.Storage/storageAccounts/stbad"
+UAI_ID = f"{RG_ID}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-bad"
+PRINCIPAL = "11111111-1111-1111-1111-111111111111"
+LOCATION = "westeurope"
+
+
+def _grant(scope, construct_id, *, role="Storage Blob Data Reader", target=ST_ID, **kwargs):
+    return role_assignment.RoleAssignment(
+        scope,
+        construct_id,
+        scope=target,
+        role_definition_name=role,
+        principal_id=kwargs.pop("principal_id", PRINCIPAL),
+        **kwargs,
+    )
+
+
+def _app(stack, *, registry=None, secret=None, env=None):
+    container = container_app.ContainerAppTemplateContainer(
+        name="api", image="crbad.azurecr.io/api:1", cpu=0.25, memory="0.5Gi", env=env
+    )
+    return container_app.ContainerApp(
+        stack,
+        "app",
+        name="ca-bad",
+        resource_group_name="rg-bad",
+        container_app_environment_id=f"{RG_ID}/providers/Microsoft.App/managedEnvironments/cae",
+        revision_mode="Single",
+        template=container_app.ContainerAppTemplate(container=[container]),
+        registry=registry,
+        secret=secret,
+        identity=container_app.ContainerAppIdentity(type="UserAssigned", identity_ids=[UAI_ID]),
+    )
+
+
+def privileged_role(stack: TerraformStack) -> str:
+    _grant(stack, "owner", role="Owner")
+    return "bad/owner"
+
+
+def broad_scope(stack: TerraformStack) -> str:
+    client = data_azurerm_client_config.DataAzurermClientConfig(stack, "current")
+    _grant(
+        stack, "subscription-wide", role="Reader", target=f"/subscriptions/{client.subscription_id}"
+    )
+    return "bad/subscription-wide"
+
+
+def resource_group_scope(stack: TerraformStack) -> str:
+    group = resource_group.ResourceGroup(stack, "rg", name="rg-bad", location=LOCATION)
+    container_registry.ContainerRegistry(
+        stack,
+        "acr",
+        name="crbad",
+        resource_group_name=group.name,
+        location=LOCATION,
+        sku="Standard",
+        admin_enabled=False,
+    )
+    _grant(stack, "group-wide", role="AcrPull", target=group.id)
+    return "bad/group-wide"
+
+
+def duplicate_grant(stack: TerraformStack) -> str:
+    _grant(stack, "first")
+    _grant(Construct(stack, "team-b"), "again")
+    return "bad/team-b/again"
+
+
+def idle_identity(stack: TerraformStack) -> str:
+    UserAssignedIdentity(
+        stack,
+        "idle",
+        UserAssignedIdentityProps(name="id-idle", resource_group_name="rg-bad", location=LOCATION),
+    )
+    return "bad/idle/identity"
+
+
+def acr_admin(stack: TerraformStack) -> str:
+    container_registry.ContainerRegistry(
+        stack, "acr", name="crbad", resource_group_name="rg-bad", location=LOCATION, sku="Basic",
+        admin_enabled=True,
+    )  # fmt: skip
+    return "bad/acr"
+
+
+def acr_anonymous(stack: TerraformStack) -> str:
+    container_registry.ContainerRegistry(
+        stack, "acr", name="crbad", resource_group_name="rg-bad", location=LOCATION,
+        sku="Standard", anonymous_pull_enabled=True,
+    )  # fmt: skip
+    return "bad/acr"
+
+
+def vm_password(stack: TerraformStack) -> str:
+    linux_virtual_machine.LinuxVirtualMachine(
+        stack,
+        "vm",
+        name="vm-bad",
+        resource_group_name="rg-bad",
+        location=LOCATION,
+        size="Standard_B1s",
+        admin_username="azureuser",
+        admin_password="Correct-Horse-9",
+        disable_password_authentication=False,
+        network_interface_ids=[f"{RG_ID}/providers/Microsoft.Network/networkInterfaces/nic"],
+        os_disk=linux_virtual_machine.LinuxVirtualMachineOsDisk(
+            caching="ReadWrite", storage_account_type="Standard_LRS"
+        ),
+    )
+    return "bad/vm"
+
+
+def registry_password(stack: TerraformStack) -> str:
+    _app(
+        stack,
+        registry=[
+            container_app.ContainerAppRegistry(
+                server="crbad.azurecr.io", username="crbad", password_secret_name="acr-password"
+            )
+        ],
+        # Even read from Key Vault by identity, a registry password is a password.
+        secret=[
+            container_app.ContainerAppSecret(
+                name="acr-password",
+                key_vault_secret_id="https://kv-bad.vault.azure.net/secrets/acr-password",
+                identity=UAI_ID,
+            )
+        ],
+    )
+    return "bad/app"
+
+
+def app_secret_value(stack: TerraformStack) -> str:
+    _app(stack, secret=[container_app.ContainerAppSecret(name="db", value="not-a-vault-ref")])
+    return "bad/app"
+
+
+def env_credential(stack: TerraformStack) -> str:
+    connection = "DefaultEndpointsProtocol=https;AccountName=stbad;AccountKey=bm90IGEga2V5;"
+    _app(
+        stack,
+        env=[
+            container_app.ContainerAppTemplateContainerEnv(
+                name="STORAGE_CONNECTION", value=connection
+            )
+        ],
+    )
+    return "bad/app"
+
+
+def key_vault_access_policy(stack: TerraformStack) -> str:
+    key_vault.KeyVault(
+        stack,
+        "vault",
+        name="kv-bad",
+        resource_group_name="rg-bad",
+        location=LOCATION,
+        tenant_id="22222222-2222-2222-2222-222222222222",
+        sku_name="standard",
+        access_policy=[
+            key_vault.KeyVaultAccessPolicy(
+                tenant_id="22222222-2222-2222-2222-222222222222",
+                object_id=PRINCIPAL,
+                secret_permissions=["Get"],
+            )
+        ],
+    )
+    return "bad/vault"
+
+
+def storage_shared_key(stack: TerraformStack) -> str:
+    account = storage_account.StorageAccount(
+        stack,
+        "st",
+        name="stbad",
+        resource_group_name="rg-bad",
+        location=LOCATION,
+        account_tier="Standard",
+        account_replication_type="LRS",
+    )
+    data = storage_container.StorageContainer(
+        stack, "data", name="data", storage_account_id=account.id
+    )
+    _grant(stack, "reader", target=data.id)
+    return "bad/st"
+
+
+BAD: dict[str, Callable[[TerraformStack], str]] = {
+    "rbac-privileged-role": privileged_role,
+    "rbac-broad-scope": broad_scope,
+    "rbac-resource-group-scope": resource_group_scope,
+    "rbac-duplicate-grant": duplicate_grant,
+    "identity-idle": idle_identity,
+    "acr-admin-user": acr_admin,
+    "acr-anonymous-pull": acr_anonymous,
+    "vm-password-enabled": vm_password,
+    "secret-registry-password": registry_password,
+    "secret-app-secret-value": app_secret_value,
+    "secret-env-credential": env_credential,
+    "keyvault-access-policy": key_vault_access_policy,
+    "storage-shared-key-with-rbac": storage_shared_key,
+}
+
+
+def test_every_guard_rule_has_a_bad_stack():
+    missing = sorted({rule.rule_id for rule in GUARD_RULES} - set(BAD))
+    assert not missing, f"guard rules without a test that makes them fire: {missing}"
+
+
+@pytest.mark.parametrize("rule_id", sorted(BAD))
+def test_rule_fires_on_bad_stack(rule_id):
+    stack = new_stack("bad")
+    path = BAD[rule_id](stack)
+    outcome = synth_guarded(stack)
+
+    assert outcome.rule_ids() == {rule_id}, (
+        f"expected only [{rule_id}] on this stack, got {outcome.annotations}"
+    )
+    ((level, at, message),) = outcome.of(rule_id)
+    severity = RULES[rule_id].severity
+    assert level == (ERROR if severity == "error" else WARNING), (
+        f"[{rule_id}] is a {severity} rule, but it was annotated as {level}"
+    )
+    assert at == path, f"[{rule_id}] should be on the construct at fault {path}, not {at}"
+    assert message.startswith(f"{path}: [{rule_id}] "), f"message must lead with path: {message}"
+    assert "Fix: " in message and f'suppress(<{path}>, "{rule_id}"' in message, (
+        f"message must say how to fix and how to suppress: {message}"
+    )
+    if severity == "error":
+        assert outcome.synth_error is not None, f"synth must fail on [{rule_id}]"
+        assert f"[{rule_id}]" in outcome.synth_error and path in outcome.synth_error, (
+            f"cdktf's synth error must name the rule and path: {outcome.synth_error}"
+        )
+        assert not outcome.stack_json().exists(), "a stack with errors must not be written"
+    else:
+        assert outcome.synth_error is None, f"a warning must not fail synth: {outcome.synth_error}"
+        assert outcome.stack_json().exists(), "a stack with only warnings is still written"
+
+
+def test_same_bad_stack_without_the_guard_synthesizes_silently():
+    stack = new_stack("bad")
+    acr_admin(stack)
+    outcome = synth_guarded(stack, guard=False)
+    assert outcome.synth_error is None and not outcome.annotations, (
+        "without apply_guard nothing should check the stack; the guard is what fails it"
+    )
+
+
+def test_apply_guard_twice_and_synth_twice_reports_once():
+    stack = new_stack("bad")
+    acr_admin(stack)
+    synth_guarded(stack)
+    outcome = synth_guarded(stack)  # applies the guard again, synthesizes again
+    assert len(outcome.of("acr-admin-user")) == 1, (
+        f"one finding must give one annotation, got {outcome.annotations}"
+    )
+
+
+def test_kit_identity_with_a_grant_is_not_idle_and_raw_identities_are_not_checked():
+    from azure_identity_kit import GrantTarget
+    from azure_identity_kit.azurerm import user_assigned_identity
+
+    stack = new_stack("bad")
+    used = UserAssignedIdentity(
+        stack,
+        "used",
+        UserAssignedIdentityProps(name="id-used", resource_group_name="rg-bad", location=LOCATION),
+    )
+    used.grant("Storage Blob Data Reader", GrantTarget(name="st", resource_id=ST_ID))
+    user_assigned_identity.UserAssignedIdentity(
+        stack, "raw", name="id-raw", resource_group_name="rg-bad", location=LOCATION
+    )
+    outcome = synth_guarded(stack)
+    assert not outcome.of("identity-idle"), (
+        "an identity with a grant, and an identity the kit did not create, are not idle: "
+        f"{outcome.annotations}"
+    )
