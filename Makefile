@@ -14,7 +14,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-done
 
-.PHONY: setup synth test lint clean diff review
+.PHONY: setup synth test lint clean diff review check
 
 setup: $(SETUP_STAMP)
 
@@ -23,11 +23,24 @@ $(SETUP_STAMP): Pipfile pyproject.toml
 	$(PIPENV) install --dev
 	@touch $@
 
+# checkov for `make check`, in its own virtualenv (tools/checkov/.venv): checkov 3.3.30
+# pins packaging<24 and pytest 9.2 needs packaging>=24, so it cannot live in .venv.
+CHECKOV_DIR := tools/checkov
+CHECKOV_STAMP := $(CHECKOV_DIR)/.venv/.setup-done
+
+$(CHECKOV_STAMP): $(CHECKOV_DIR)/Pipfile
+	@$(PIPENV) --version >/dev/null 2>&1 || $(PYTHON_BOOTSTRAP) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)"
+	cd $(CHECKOV_DIR) && PIPENV_PIPFILE=Pipfile $(PIPENV) install
+	@touch $@
+
 synth: $(SETUP_STAMP)
 	$(PYTHON) main.py
 
-test: $(SETUP_STAMP)
+test: $(SETUP_STAMP) $(CHECKOV_STAMP)
 	$(PYTHON) -m pytest
+
+check: synth $(CHECKOV_STAMP)
+	$(PYTHON) -m azure_identity_kit.guard.checkov_gate cdktf.out
 
 lint: $(SETUP_STAMP)
 	$(PYTHON) -m ruff check .

@@ -4,7 +4,6 @@ identity-authenticated queue scale rules, Dapr with identity, init containers.""
 from __future__ import annotations
 
 import pytest
-
 from azure_identity_kit import (
     ContainerAppWithIdentity,
     ContainerSpec,
@@ -24,9 +23,14 @@ from test_container_app import CONTAINER_ID, _props, _registry
 RA = "azurerm_role_assignment"
 UAI = "azurerm_user_assigned_identity"
 ACTION = "azapi_resource_action"
-VAULT = GrantTarget("vault", "/subscriptions/0/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv")
-QUEUE = GrantTarget("jobs", "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Storage/"
-                    "storageAccounts/stjobs/queueServices/default/queues/jobs")
+VAULT = GrantTarget(
+    "vault", "/subscriptions/0/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"
+)
+QUEUE = GrantTarget(
+    "jobs",
+    "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Storage/"
+    "storageAccounts/stjobs/queueServices/default/queues/jobs",
+)
 SECRET = KeyVaultSecretRef(
     name="db-password",
     key_vault_secret_id="https://kv.vault.azure.net/secrets/db-password",
@@ -46,7 +50,9 @@ def _deep_app(stack, **overrides):
         registry=_registry(stack).resource,
         runtime_identity=None if "runtime_identity" in overrides else _runtime(stack),
         key_vault_secrets=[SECRET],
-        containers=[ContainerSpec(name="app", image="i", secret_env={"DB_PASSWORD": "db-password"})],
+        containers=[
+            ContainerSpec(name="app", image="i", secret_env={"DB_PASSWORD": "db-password"})
+        ],
         init_containers=[ContainerSpec(name="migrate", image="m")],
         queue_scale_rules=[QueueScaleRule("jobs", "stjobs", "jobs", QUEUE, queue_length=10)],
         dapr=DaprSpec(app_id="app", app_port=8080),
@@ -81,7 +87,11 @@ def test_key_vault_reference_by_pull_identity_granted_on_the_secret_before_the_a
             "identity": ref(UAI, pull_key, "id"),
         }
     ]
-    kv = [(k, v) for k, v in resources(doc, RA).items() if v["role_definition_name"] == "Key Vault Secrets User"]
+    kv = [
+        (k, v)
+        for k, v in resources(doc, RA).items()
+        if v["role_definition_name"] == "Key Vault Secrets User"
+    ]
     assert len(kv) == 1
     key, grant = kv[0]
     assert grant["scope"] == VAULT.resource_id + "/secrets/db-password", "narrowest: the one secret"
@@ -96,7 +106,8 @@ def test_key_vault_reference_without_secret_name_is_scoped_to_the_vault():
     ref_ = KeyVaultSecretRef("cfg", "https://kv.vault.azure.net/secrets/cfg", VAULT)
     _deep_app(stack, key_vault_secrets=[ref_], containers=[ContainerSpec(name="a", image="i")])
     _, grant = next(
-        (k, v) for k, v in resources(synth(stack), RA).items()
+        (k, v)
+        for k, v in resources(synth(stack), RA).items()
         if v["role_definition_name"] == "Key Vault Secrets User"
     )
     assert grant["scope"] == VAULT.resource_id
@@ -114,13 +125,20 @@ def test_identity_settings_patch_defaults_pull_none_runtime_main():
     assert settings["type"] == "Microsoft.App/containerApps@2024-03-01"
     assert settings["method"] == "PATCH", "a PUT would resend the app without its secrets"
     assert settings["resource_id"] == ref("azurerm_container_app", app_key, "id")
-    assert settings["body"] == {"properties": {"configuration": {"identitySettings": [
-        {"identity": ref(UAI, pull_key, "id"), "lifecycle": "None"},
-        {"identity": ref(UAI, runtime_key, "id"), "lifecycle": "Main"},
-    ]}}}
+    assert settings["body"] == {
+        "properties": {
+            "configuration": {
+                "identitySettings": [
+                    {"identity": ref(UAI, pull_key, "id"), "lifecycle": "None"},
+                    {"identity": ref(UAI, runtime_key, "id"), "lifecycle": "Main"},
+                ]
+            }
+        }
+    }
     assert f"azurerm_container_app.{app_key}" in settings["depends_on"][0]
     assert doc["terraform"]["required_providers"]["azapi"] == {
-        "source": "azure/azapi", "version": AZAPI_VERSION
+        "source": "azure/azapi",
+        "version": AZAPI_VERSION,
     }
 
 
@@ -128,8 +146,9 @@ def test_azure_client_id_follows_the_runtime_lifecycle():
     def env_names(lifecycle):
         stack = new_stack()
         runtime = _runtime(stack)
-        _deep_app(stack, runtime_identity=runtime,
-                  identity_settings=[IdentitySetting(runtime, lifecycle)])
+        _deep_app(
+            stack, runtime_identity=runtime, identity_settings=[IdentitySetting(runtime, lifecycle)]
+        )
         _, app = only(synth(stack), "azurerm_container_app")
         main = {e["name"] for e in app["template"]["container"][0].get("env", [])}
         init = {e["name"] for e in app["template"]["init_container"][0].get("env", [])}
@@ -144,7 +163,9 @@ def test_azure_client_id_follows_the_runtime_lifecycle():
 def test_init_lifecycle_warns_about_workload_profiles():
     stack = new_stack()
     runtime = _runtime(stack)
-    app = _deep_app(stack, runtime_identity=runtime, identity_settings=[IdentitySetting(runtime, "Init")])
+    app = _deep_app(
+        stack, runtime_identity=runtime, identity_settings=[IdentitySetting(runtime, "Init")]
+    )
     messages = [entry.data for entry in app.node.metadata if entry.type == "@cdktf/warn"]
     assert any("identity-lifecycle-init" in str(m) for m in messages), messages
 
@@ -157,16 +178,27 @@ def test_queue_scale_rule_uses_identity_and_narrow_grant():
     runtime_key, _ = by_name(doc, UAI, "id-app-dev")
     rule_action = next(v for k, v in resources(doc, ACTION).items() if "queue-scale-rules" in k)
     scale = rule_action["body"]["properties"]["template"]["scale"]
-    assert scale["rules"] == [{"name": "jobs", "azureQueue": {
-        "accountName": "stjobs", "queueName": "jobs", "queueLength": 10,
-        "identity": ref(UAI, runtime_key, "id")}}]
+    assert scale["rules"] == [
+        {
+            "name": "jobs",
+            "azureQueue": {
+                "accountName": "stjobs",
+                "queueName": "jobs",
+                "queueLength": 10,
+                "identity": ref(UAI, runtime_key, "id"),
+            },
+        }
+    ]
     assert "secret" not in str(scale).lower() and "connection" not in str(scale).lower()
     assert rule_action["lifecycle"]["replace_triggered_by"] == [
         "${" + f"azurerm_container_app.{app_key}" + "}"
     ], "every azurerm update of the app rewrites the template, so the PATCH must re-run"
     assert app["lifecycle"]["ignore_changes"] == ["template[0].azure_queue_scale_rule"]
-    queue_grant = next(v for v in resources(doc, RA).values()
-                       if v["role_definition_name"] == "Storage Queue Data Reader")
+    queue_grant = next(
+        v
+        for v in resources(doc, RA).values()
+        if v["role_definition_name"] == "Storage Queue Data Reader"
+    )
     assert queue_grant["scope"] == QUEUE.resource_id
     assert queue_grant["principal_id"] == ref(UAI, runtime_key, "principal_id")
 
@@ -175,35 +207,56 @@ def test_dapr_state_store_authenticates_with_the_runtime_identity():
     stack = new_stack()
     app = _deep_app(stack)
     app.add_dapr_blob_state_store(
-        "statestore", container_app_environment_id="/env", account_name="stapp",
-        container_name="state", container=GrantTarget("state", CONTAINER_ID),
+        "statestore",
+        container_app_environment_id="/env",
+        account_name="stapp",
+        container_name="state",
+        container=GrantTarget("state", CONTAINER_ID),
     )
     doc = synth(stack)
     runtime_key, _ = by_name(doc, UAI, "id-app-dev")
     _, component = only(doc, "azurerm_container_app_environment_dapr_component")
     metadata = {m["name"]: m["value"] for m in component["metadata"]}
-    assert metadata == {"accountName": "stapp", "containerName": "state",
-                        "azureClientId": ref(UAI, runtime_key, "client_id")}
+    assert metadata == {
+        "accountName": "stapp",
+        "containerName": "state",
+        "azureClientId": ref(UAI, runtime_key, "client_id"),
+    }
     assert component["scopes"] == ["app"] and "secret" not in component
-    grant = next(v for v in resources(doc, RA).values()
-                 if v["role_definition_name"] == "Storage Blob Data Contributor")
+    grant = next(
+        v
+        for v in resources(doc, RA).values()
+        if v["role_definition_name"] == "Storage Blob Data Contributor"
+    )
     assert grant["scope"] == CONTAINER_ID
 
 
 @pytest.mark.parametrize(
     ("overrides", "rule"),
     [
-        ({"key_vault_secrets": [KeyVaultSecretRef("s", "u", VAULT, identity="SystemAssigned")]},
-         "keyvault-ref-system-assigned"),
+        (
+            {"key_vault_secrets": [KeyVaultSecretRef("s", "u", VAULT, identity="SystemAssigned")]},
+            "keyvault-ref-system-assigned",
+        ),
         ({"key_vault_secrets": [KeyVaultSecretRef("Bad_Name", "u", VAULT)]}, "secret-name"),
-        ({"containers": [ContainerSpec(name="a", image="i", secret_env={"X": "nope"})]},
-         "unknown-secret-ref"),
+        (
+            {"containers": [ContainerSpec(name="a", image="i", secret_env={"X": "nope"})]},
+            "unknown-secret-ref",
+        ),
         ({"identity_settings": [IdentitySetting("system", "Sometimes")]}, "identity-lifecycle"),
         ({"identity_settings": [IdentitySetting("system", "Main")]}, "identity-lifecycle-system"),
-        ({"queue_scale_rules": [QueueScaleRule("q", "st", "q", QUEUE, identity="system")]},
-         "scale-rule-system-identity"),
-        ({"runtime_identity": None, "containers": [ContainerSpec(name="a", image="i")],
-          "key_vault_secrets": []}, "scale-rule-no-identity"),
+        (
+            {"queue_scale_rules": [QueueScaleRule("q", "st", "q", QUEUE, identity="system")]},
+            "scale-rule-system-identity",
+        ),
+        (
+            {
+                "runtime_identity": None,
+                "containers": [ContainerSpec(name="a", image="i")],
+                "key_vault_secrets": [],
+            },
+            "scale-rule-no-identity",
+        ),
         ({"init_containers": [ContainerSpec(name="init", image="")]}, "image-empty"),
     ],
 )
@@ -218,5 +271,10 @@ def test_dapr_component_needs_dapr_and_a_user_assigned_identity():
     stack = new_stack()
     app = _deep_app(stack, dapr=None)
     with pytest.raises(KitValidationError, match="dapr-not-enabled"):
-        app.add_dapr_blob_state_store("s", container_app_environment_id="/e", account_name="a",
-                                      container_name="c", container=GrantTarget("c", "/c"))
+        app.add_dapr_blob_state_store(
+            "s",
+            container_app_environment_id="/e",
+            account_name="a",
+            container_name="c",
+            container=GrantTarget("c", "/c"),
+        )

@@ -3,11 +3,10 @@ identities, in the order Azure needs them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
-
-import re
 
 from ._cdktf import Annotations, Construct, TerraformResourceLifecycle
 from .acr_pull_binding import AcrPullBinding, RegistryRef
@@ -22,6 +21,7 @@ from .identity import (
     SystemAssignedIdentity,
     UserAssignedIdentity,
     UserAssignedIdentityProps,
+    WorkloadGrantsMixin,
     add_depends_on,
 )
 from .naming import CONTAINER_APP, check_name
@@ -154,7 +154,7 @@ class ContainerAppWithIdentityProps:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-class ContainerAppWithIdentity(Construct):
+class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
     """`azurerm_container_app` with identity-based pulls and grants.
 
     The pull always goes through a user-assigned identity with an AcrPull
@@ -163,6 +163,8 @@ class ContainerAppWithIdentity(Construct):
     identity can only be granted after the app exists; the first pull then
     hangs for 10-15 minutes and ends in "Operation expired".)
     """
+
+    no_identity_problem = "The app has no runtime identity to grant a role to."
 
     def __init__(self, scope: Construct, construct_id: str, props: ContainerAppWithIdentityProps):
         path = child_path(scope, construct_id)
@@ -258,32 +260,6 @@ class ContainerAppWithIdentity(Construct):
     @property
     def fqdn(self) -> str | None:
         return self.resource.ingress.fqdn if self.props.ingress else None
-
-    def grant(
-        self,
-        role_definition_id_or_name: str,
-        target: GrantTarget,
-        *,
-        description: str | None = None,
-    ) -> Grant:
-        """Grant the identity the app's code uses: the runtime identity, else the
-        system-assigned one. A user-assigned grant is ordered before the app."""
-        if self.runtime_identity is not None:
-            result = self.runtime_identity.grant(
-                role_definition_id_or_name, target, description=description
-            )
-            result.apply_before(self.resource)
-            return result
-        if self.system_assigned_identity is not None:
-            return self.system_assigned_identity.grant(
-                role_definition_id_or_name, target, description=description
-            )
-        raise KitValidationError(
-            self.node.path,
-            "grant-no-identity",
-            "The app has no runtime identity to grant a role to.",
-            "Set runtime_identity (preferred) or system_assigned=True in its props.",
-        )
 
     def _registry_blocks(self) -> list[container_app.ContainerAppRegistry] | None:
         if self.acr_pull is None:
@@ -581,7 +557,8 @@ def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
             path,
             "pull-without-registry",
             "A pull identity was given but no registry to pull from.",
-            "Set registry (a ContainerRegistry or RegistryRef.existing(...)), or drop pull_identity.",
+            "Set registry (a ContainerRegistry or RegistryRef.existing(...)), "
+            "or drop pull_identity.",
         )
     _validate_identity_features(path, props)
     if not props.containers:
@@ -600,7 +577,8 @@ def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
                     "unknown-secret-ref",
                     f"Container '{spec.name}' maps {variable} to secret '{secret}', which the app "
                     "does not define.",
-                    f"Add a KeyVaultSecretRef named '{secret}' or use one of {sorted(secret_names)}.",
+                    f"Add a KeyVaultSecretRef named '{secret}', "
+                    f"or use one of {sorted(secret_names)}.",
                 )
         if not isinstance(spec.image, str) or not spec.image.strip():
             raise KitValidationError(

@@ -13,12 +13,11 @@ from .azurerm import container_group, container_registry
 from .errors import KitValidationError, child_path
 from .identity import (
     AnyUserAssignedIdentity,
-    Grant,
-    GrantTarget,
     ManagedIdentities,
     SystemAssignedIdentity,
     UserAssignedIdentity,
     UserAssignedIdentityProps,
+    WorkloadGrantsMixin,
     add_depends_on,
 )
 from .naming import ACI_DNS_LABEL, CONTAINER_GROUP, CONTAINER_GROUP_CONTAINER, check_name
@@ -121,7 +120,7 @@ class ContainerInstanceFromAcrProps:
     """Tags on the group and on the pull identity it creates. Default: none."""
 
 
-class ContainerInstanceFromAcr(Construct):
+class ContainerInstanceFromAcr(WorkloadGrantsMixin, Construct):
     """`azurerm_container_group` whose images are pulled by a user-assigned identity.
 
     The identity gets AcrPull on the registry (an AcrPullBinding under this
@@ -130,6 +129,11 @@ class ContainerInstanceFromAcr(Construct):
     system-assigned identity for ACI image pulls (`InvalidImageRegistryIdentity`),
     and no username or password is ever written.
     """
+
+    no_identity_problem = (
+        "The container group has no runtime identity to grant a role to "
+        "(the pull identity is for image pulls only)."
+    )
 
     def __init__(
         self, scope: Construct, construct_id: str, props: ContainerInstanceFromAcrProps
@@ -220,33 +224,6 @@ class ContainerInstanceFromAcr(Construct):
     @property
     def ip_address(self) -> str | None:
         return self.resource.ip_address if self.props.network is not None else None
-
-    def grant(
-        self,
-        role_definition_id_or_name: str,
-        target: GrantTarget,
-        *,
-        description: str | None = None,
-    ) -> Grant:
-        """Grant the identity the group's code uses: the runtime identity, else the
-        system-assigned one. A user-assigned grant is ordered before the group."""
-        if self.runtime_identity is not None:
-            result = self.runtime_identity.grant(
-                role_definition_id_or_name, target, description=description
-            )
-            result.apply_before(self.resource)
-            return result
-        if self.system_assigned_identity is not None:
-            return self.system_assigned_identity.grant(
-                role_definition_id_or_name, target, description=description
-            )
-        raise KitValidationError(
-            self.node.path,
-            "grant-no-identity",
-            "The container group has no runtime identity to grant a role to (the pull identity "
-            "is for image pulls only).",
-            "Set runtime_identity (preferred) or system_assigned=True in its props.",
-        )
 
     def _container_block(self, spec: AciContainerSpec) -> container_group.ContainerGroupContainer:
         env = dict(spec.env)

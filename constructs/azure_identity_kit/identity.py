@@ -50,7 +50,9 @@ class GrantTarget:
     @staticmethod
     def of(resource: TerraformResource, name: str | None = None) -> GrantTarget:
         """Target a resource of this stack; its construct ID is the default label."""
-        return GrantTarget(name=name or resource.node.id, resource_id=resource.get_string_attribute("id"))
+        return GrantTarget(
+            name=name or resource.node.id, resource_id=resource.get_string_attribute("id")
+        )
 
 
 class Grantee(Protocol):
@@ -215,7 +217,9 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
     """A user-assigned identity created by the kit. It exists before the workload
     that uses it, so its grants can be in place before that workload starts."""
 
-    def __init__(self, scope: Construct, construct_id: str, props: UserAssignedIdentityProps) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, props: UserAssignedIdentityProps
+    ) -> None:
         check_name(USER_ASSIGNED_IDENTITY, props.name, child_path(scope, construct_id))
         super().__init__(scope, construct_id)
         self.grants = []
@@ -251,7 +255,9 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
         client_id: str | None = None,
     ) -> ExistingUserAssignedIdentity:
         """Use an identity created elsewhere, by its resource ID."""
-        return ExistingUserAssignedIdentity(scope, construct_id, resource_id, principal_id, client_id)
+        return ExistingUserAssignedIdentity(
+            scope, construct_id, resource_id, principal_id, client_id
+        )
 
 
 class ExistingUserAssignedIdentity(_GrantsMixin, Construct):
@@ -313,7 +319,11 @@ class SystemAssignedIdentity:
         self.grants: list[Grant] = []
 
     def grant(
-        self, role_definition_id_or_name: str, target: GrantTarget, *, description: str | None = None
+        self,
+        role_definition_id_or_name: str,
+        target: GrantTarget,
+        *,
+        description: str | None = None,
     ) -> Grant:
         result = grant(
             self._owner,
@@ -325,6 +335,43 @@ class SystemAssignedIdentity:
         )
         self.grants.append(result)
         return result
+
+
+class WorkloadGrantsMixin:
+    """`grant()` for a workload construct (app, container group, VM): to the
+    identity its code uses. A user-assigned runtime identity comes first and its
+    grant is ordered before the workload; otherwise the system-assigned identity,
+    whose grant can only follow the workload."""
+
+    runtime_identity: AnyUserAssignedIdentity | None
+    system_assigned_identity: SystemAssignedIdentity | None
+    resource: TerraformResource
+    no_identity_problem = "The workload has no runtime identity to grant a role to."
+    no_identity_fix = "Set runtime_identity (preferred) or system_assigned=True in its props."
+
+    def grant(
+        self,
+        role_definition_id_or_name: str,
+        target: GrantTarget,
+        *,
+        description: str | None = None,
+    ) -> Grant:
+        if self.runtime_identity is not None:
+            result = self.runtime_identity.grant(
+                role_definition_id_or_name, target, description=description
+            )
+            result.apply_before(self.resource)
+            return result
+        if self.system_assigned_identity is not None:
+            return self.system_assigned_identity.grant(
+                role_definition_id_or_name, target, description=description
+            )
+        raise KitValidationError(
+            self.node.path,  # type: ignore[attr-defined]
+            "grant-no-identity",
+            self.no_identity_problem,
+            self.no_identity_fix,
+        )
 
 
 BlockT = TypeVar("BlockT")

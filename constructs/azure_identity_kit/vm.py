@@ -17,6 +17,7 @@ from .identity import (
     GrantTarget,
     ManagedIdentities,
     SystemAssignedIdentity,
+    WorkloadGrantsMixin,
     add_depends_on,
     grant,
     slug,
@@ -123,13 +124,16 @@ class VmWithIdentityProps:
     """Tags on the VM, its NIC and public IP. Default: none."""
 
 
-class VmWithIdentity(Construct):
+class VmWithIdentity(WorkloadGrantsMixin, Construct):
     """`azurerm_linux_virtual_machine` with a managed identity, a NIC without a
     public IP, SSH-key-only sign-in and, optionally, Entra ID sign-in.
 
     Grants to the system-assigned identity live under this construct (as
     `system-identity-grant-*`); Entra login grants as `entra-<group>-*`.
     """
+
+    no_identity_problem = "The VM has no identity to grant a role to."
+    no_identity_fix = "Keep system_assigned=True (the default) or set runtime_identity."
 
     def __init__(self, scope: Construct, construct_id: str, props: VmWithIdentityProps) -> None:
         path = child_path(scope, construct_id)
@@ -267,32 +271,6 @@ class VmWithIdentity(Construct):
     @property
     def public_ip_address(self) -> str | None:
         return self.public_ip.ip_address if self.public_ip else None
-
-    def grant(
-        self,
-        role_definition_id_or_name: str,
-        target: GrantTarget,
-        *,
-        description: str | None = None,
-    ) -> Grant:
-        """Grant the identity the VM's code uses: the runtime identity, else the
-        system-assigned one. A user-assigned grant is ordered before the VM."""
-        if self.runtime_identity is not None:
-            result = self.runtime_identity.grant(
-                role_definition_id_or_name, target, description=description
-            )
-            result.apply_before(self.resource)
-            return result
-        if self.system_assigned_identity is not None:
-            return self.system_assigned_identity.grant(
-                role_definition_id_or_name, target, description=description
-            )
-        raise KitValidationError(
-            self.node.path,
-            "grant-no-identity",
-            "The VM has no identity to grant a role to.",
-            "Keep system_assigned=True (the default) or set runtime_identity.",
-        )
 
 
 def _validate(path: str, props: VmWithIdentityProps) -> None:

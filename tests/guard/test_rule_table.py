@@ -103,5 +103,5 @@ def test_readme_guard_table_is_the_generated_one():
         pytest.skip("README.md has no generated guard rule table (markers) yet")
     table = text.split(TABLE_BEGIN, 1)[1].split(TABLE_END, 1)[0]
     assert table.strip() == markdown_table().strip(), (
-        "README's rule table is stale: python -m azure_identity_kit.guard.rules --update README.md"
+        "README's rule table is stale: python -m azure_identity_kit.guard --update README.md"
     )

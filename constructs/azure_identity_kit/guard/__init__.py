@@ -6,7 +6,7 @@
     suppress(resource, "rbac-resource-group-scope", "the job cleans up the whole group")
 
 Every rule, with why it matters and how to fix it, is in `rules.py`
-(`python -m azure_identity_kit.guard.rules` prints the table). The checkov gate
+(`python -m azure_identity_kit.guard` prints the table). The checkov gate
 for `make check` is `python -m azure_identity_kit.guard.checkov_gate cdktf.out`.
 """
 

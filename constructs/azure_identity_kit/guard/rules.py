@@ -6,13 +6,13 @@ a warning is printed. Both can be suppressed with a reason (`guard.suppress`).
 Validation rules are input errors: they are raised as KitValidationError before
 anything is synthesized and are not suppressible (fix the input instead).
 
-`python -m azure_identity_kit.guard.rules` prints the table as Markdown for the
-README; tests/guard checks that it lists every rule ID the package raises.
+`python -m azure_identity_kit.guard` prints the table as Markdown for the README
+(`--update README.md` rewrites it between the markers); tests/guard checks that
+it lists every rule ID the package raises.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Literal
 
@@ -386,9 +386,7 @@ def markdown_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-TABLE_BEGIN = (
-    "<!-- guard-rules:begin (python -m azure_identity_kit.guard.rules --update README.md) -->"
-)
+TABLE_BEGIN = "<!-- guard-rules:begin (python -m azure_identity_kit.guard --update README.md) -->"
 TABLE_END = "<!-- guard-rules:end -->"
 
 
@@ -403,11 +401,3 @@ def update_readme(path: str) -> bool:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(f"{head}{TABLE_BEGIN}\n{markdown_table()}{TABLE_END}{tail}")
     return True
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["--update"] and len(sys.argv) == 3:
-        if not update_readme(sys.argv[2]):
-            sys.exit(f"{sys.argv[2]} has no {TABLE_BEGIN} ... {TABLE_END} markers")
-    else:
-        sys.stdout.write(markdown_table())
