@@ -51,7 +51,7 @@ def rc(
         "mode": "managed",
         "type": rtype,
         "name": name,
-        "provider_name": "registry.terraform.io/hashicorp/azurerm",
+        "provider_name": "hashicorp/azurerm",
         "change": change,
     }
     if reason:
