@@ -14,7 +14,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-done
 
-.PHONY: setup synth test lint clean diff review check
+.PHONY: setup synth test lint clean diff review check bench
 
 setup: $(SETUP_STAMP)
 
@@ -56,6 +56,10 @@ diff: $(SETUP_STAMP)
 review: $(SETUP_STAMP)
 	@test -n "$(PLAN)" || { echo "usage: make review PLAN=<plan.json> [FAIL_ON=high|medium|low|none] [FORMAT=text|markdown|json] [CONFIG=<cdk.tf.json> ...]" >&2; exit 2; }
 	$(PYTHON) -m azure_identity_kit.review.plan_cli $(PLAN) --format $(FORMAT) $(if $(FAIL_ON),--fail-on $(FAIL_ON)) $(foreach c,$(CONFIG),--config $(c))
+
+# Side-by-side benchmark (issue 8): project synth vs a naive app vs the tests, plus a scale series.
+bench: $(SETUP_STAMP) $(CHECKOV_STAMP)
+	$(PYTHON) bench/run.py
 
 clean:
 	rm -rf cdktf.out

@@ -223,3 +223,13 @@ def test_acr_pull_binding_full_snapshot(snapshot_json):
     assert assignment["scope"] == registry.resource_id, "AcrPull is scoped to the one registry"
     assert assignment["principal_id"] == "p-1"
     assert doc == snapshot_json
+
+
+def test_is_token_agrees_with_cdktf_without_a_round_trip_for_literals():
+    from azure_identity_kit._cdktf import Token, is_token
+
+    stack = new_stack()
+    rg = resource_group.ResourceGroup(stack, "rg", name="rg-x", location="westeurope")
+    for value in ["plain", "", "with ${literal} braces", rg.name, f"prefix-{rg.id}"]:
+        assert is_token(value) == Token.is_unresolved(value), value
+    assert is_token(rg.name) and not is_token("rg-x")

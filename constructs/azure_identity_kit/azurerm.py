@@ -19,8 +19,11 @@ import pkgutil
 import sys
 import types
 
+# _cdktf first: it starts jsii's Node kernel, which then loads the provider's
+# JavaScript lazily too (see _cdktf.py); tune_bindings caches type hints.
+from ._cdktf import EAGER_ENV, tune_bindings
+
 PACKAGE = "cdktf_cdktf_provider_azurerm"
-EAGER_ENV = "AZURE_IDENTITY_KIT_EAGER_PROVIDER"
 
 
 def _install_light_parent() -> None:
@@ -39,9 +42,11 @@ def _install_light_parent() -> None:
         if name.startswith("__"):
             raise AttributeError(name)
         try:
-            return importlib.import_module(f"{PACKAGE}.{name}")
+            module = importlib.import_module(f"{PACKAGE}.{name}")
         except ModuleNotFoundError as missing:
             raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}") from missing
+        tune_bindings(module)
+        return module
 
     parent.__getattr__ = __getattr__
     sys.modules[PACKAGE] = parent
@@ -75,6 +80,10 @@ from cdktf_cdktf_provider_azurerm import (  # noqa: E402
     virtual_machine_extension,
     virtual_network,
 )
+
+for _name, _module in list(sys.modules.items()):
+    if _name.startswith(PACKAGE + "."):
+        tune_bindings(_module)
 
 __all__ = [
     "container_app",

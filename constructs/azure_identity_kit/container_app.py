@@ -239,10 +239,12 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
             ),
             tags=dict(props.tags) or None,
         )
-        if self.acr_pull is not None:
-            self.acr_pull.apply_before(self.resource)
-        for identity in attached:
-            add_depends_on(self.resource, [g.role_assignment for g in identity.grants])
+        # Every permission the first revision needs exists before it starts.
+        add_depends_on(
+            self.resource,
+            ([self.acr_pull.role_assignment] if self.acr_pull else [])
+            + [g.role_assignment for identity in attached for g in identity.grants],
+        )
 
         self.system_assigned_identity = (
             SystemAssignedIdentity(self, self.resource.identity.principal_id)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ._cdktf import Construct, Token
+from ._cdktf import Construct, is_token
 from .acr_pull_binding import AcrPullBinding, RegistryRef
 from .azurerm import container_group, container_registry
 from .errors import KitValidationError, child_path
@@ -267,7 +267,7 @@ def registry_network(
     option = registry.network_rule_bypass_option_input
     if option is None:
         bypass: bool | None = True  # the provider's default is AzureServices
-    elif isinstance(option, str) and not Token.is_unresolved(option):
+    elif isinstance(option, str) and not is_token(option):
         bypass = option == "AzureServices"
     else:
         bypass = None

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from ._cdktf import Construct, TerraformResource, Token
+from ._cdktf import Construct, TerraformResource, is_token
 from .azurerm import data_azurerm_user_assigned_identity, role_assignment, user_assigned_identity
 from .errors import KitValidationError, child_path
 from .naming import USER_ASSIGNED_IDENTITY, check_name
@@ -101,8 +101,15 @@ class Grant:
 
 
 def add_depends_on(resource: TerraformResource, dependables: Sequence[TerraformResource]) -> None:
-    existing = list(resource.depends_on or [])
+    """Add each dependable once; one read and one write of `depends_on` (jsii calls)."""
+    unique: list[TerraformResource] = []
     for dependable in dependables:
+        if all(dependable is not seen for seen in unique):
+            unique.append(dependable)
+    if not unique:
+        return
+    existing = list(resource.depends_on or [])
+    for dependable in unique:
         if dependable.fqn not in existing:
             existing.append(dependable.fqn)
     resource.depends_on = existing
@@ -135,7 +142,7 @@ def grant(
             f"A grant to {grantee.label} names no role.",
             "Pass the narrowest built-in role name (e.g. 'Storage Blob Data Reader') or a role ID.",
         )
-    if Token.is_unresolved(target.name) or not target.name:
+    if not target.name or is_token(target.name):
         raise KitValidationError(
             child_path(scope, id_prefix),
             "grant-target-label",
@@ -150,7 +157,7 @@ def grant(
             "Pass the ABAC condition too, or drop condition_version.",
         )
     role_label = role.rsplit("/", 1)[-1] if role.startswith("/") else role
-    if Token.is_unresolved(role_label):
+    if is_token(role_label):
         role_label = "custom-role"
     construct_id = f"{id_prefix}-{slug(role_label)}-on-{slug(target.name)}"
     if scope.node.try_find_child(construct_id) is not None:
@@ -281,7 +288,7 @@ class ExistingUserAssignedIdentity(_GrantsMixin, Construct):
         path = child_path(scope, construct_id)
         lookup = None
         if principal_id is None or client_id is None:
-            match = None if Token.is_unresolved(resource_id) else self._ID_SHAPE.match(resource_id)
+            match = None if is_token(resource_id) else self._ID_SHAPE.match(resource_id)
             if match is None:
                 raise KitValidationError(
                     path,

@@ -7,7 +7,7 @@ left to Azure: they cannot be known here.
 import re
 from dataclasses import dataclass
 
-from ._cdktf import Token
+from ._cdktf import is_token
 from .errors import KitValidationError
 
 
@@ -88,7 +88,7 @@ def check_name(rule: NameRule, name: str, path: str) -> str:
         raise KitValidationError(
             path, rule.rule_id, f"The {rule.kind} name is empty.", f"Use {rule.description}."
         )
-    if Token.is_unresolved(name):
+    if is_token(name):
         return name
     if not rule.pattern.match(name):
         raise KitValidationError(

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ._cdktf import Construct, Token
+from ._cdktf import Construct, is_token
 from .azurerm import linux_virtual_machine, network_interface, public_ip, virtual_machine_extension
 from .errors import KitValidationError, child_path
 from .identity import (
@@ -295,7 +295,7 @@ def _validate(path: str, props: VmWithIdentityProps) -> None:
             "a secret).",
         )
     for key in props.ssh_public_keys:
-        if not isinstance(key, str) or Token.is_unresolved(key):
+        if not isinstance(key, str) or is_token(key):
             continue
         if key.strip().split(" ", 1)[0] not in SSH_KEY_TYPES or len(key.split()) < 2:
             raise KitValidationError(
@@ -305,7 +305,7 @@ def _validate(path: str, props: VmWithIdentityProps) -> None:
                 "Use the one-line public key (the .pub file) of type ssh-rsa (2048+ bits) or "
                 "ssh-ed25519, never the private key.",
             )
-    if not Token.is_unresolved(props.admin_username) and (
+    if not is_token(props.admin_username) and (
         props.admin_username.lower() in RESERVED_ADMIN_USERNAMES
         or not _ADMIN_USERNAME.match(props.admin_username)
     ):
@@ -381,7 +381,7 @@ def _validate_entra_login(path: str, props: VmWithIdentityProps) -> None:
         )
     for group in (*props.entra_login.user_groups, *props.entra_login.admin_groups):
         label_ok = isinstance(group.label, str) and bool(slug(group.label))
-        if not label_ok or Token.is_unresolved(group.label):
+        if not label_ok or is_token(group.label):
             raise KitValidationError(
                 path,
                 "vm-entra-group",
@@ -391,7 +391,7 @@ def _validate_entra_login(path: str, props: VmWithIdentityProps) -> None:
             )
         object_id = group.object_id
         if not isinstance(object_id, str) or (
-            not Token.is_unresolved(object_id) and not _GUID.match(object_id)
+            not is_token(object_id) and not _GUID.match(object_id)
         ):
             raise KitValidationError(
                 path,

@@ -87,11 +87,29 @@ def _own_suppressions(construct: IConstruct) -> list[dict[str, Any]]:
 
 def suppressions_covering(construct: IConstruct) -> list[dict[str, Any]]:
     """Suppressions on the construct itself, and inherited ones from ancestors."""
+    scopes = {scope.node.path: scope for scope in construct.node.scopes}
+    return _covering(construct.node.path, _suppressions_by_path(scopes))
+
+
+def _suppressions_by_path(constructs: dict[str, IConstruct]) -> dict[str, list[dict[str, Any]]]:
+    """Each construct's own suppressions, read once (every read is a jsii call)."""
+    found = {}
+    for path, construct in constructs.items():
+        own = _own_suppressions(construct)
+        if own:
+            found[path] = own
+    return found
+
+
+def _covering(path: str, by_path: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Suppressions that cover `path`: its own, then those of ancestors that apply
+    to children, outermost first."""
     found = []
-    for scope in construct.node.scopes:
-        for entry in _own_suppressions(scope):
-            if scope is construct or entry.get("applyToChildren"):
-                found.append({**entry, "path": scope.node.path})
+    for scope_path in sorted(by_path, key=len):
+        if scope_path == path or path.startswith(f"{scope_path}/") or scope_path == "":
+            for entry in by_path[scope_path]:
+                if scope_path == path or entry.get("applyToChildren"):
+                    found.append({**entry, "path": scope_path})
     return found
 
 
@@ -130,18 +148,21 @@ def check_stack(stack: TerraformStack) -> list[Finding]:
     Returns every finding, suppressed or not.
     """
     constructs = {construct.node.path: construct for construct in stack.node.find_all()}
+    for scope in stack.node.scopes:  # the app: a suppression there may cover the stack
+        constructs.setdefault(scope.node.path, scope)
     identities = [
         construct.resource.node.path
         for construct in constructs.values()
         if isinstance(construct, UserAssignedIdentity)
     ]
     findings = evaluate(stack.to_terraform(), identities)
+    by_path = _suppressions_by_path(constructs)
     for finding in findings:
-        target = constructs.get(finding.path, stack)
-        if any(s["ruleId"] == finding.rule_id for s in suppressions_covering(target)):
+        target_path = finding.path if finding.path in constructs else stack.node.path
+        if any(s["ruleId"] == finding.rule_id for s in _covering(target_path, by_path)):
             continue
-        _annotate(target, finding)
-    _record_suppressions(constructs.values())
+        _annotate(constructs.get(finding.path, stack), finding)
+    _record_suppressions(constructs, by_path)
     return findings
 
 
@@ -163,12 +184,14 @@ def _annotate(target: IConstruct, finding: Finding) -> None:
         Annotations.of(target).add_warning(message)
 
 
-def _record_suppressions(constructs) -> None:
-    for construct in constructs:
-        if not TerraformResource.is_terraform_element(construct):
-            continue
-        covering = suppressions_covering(construct)
-        if covering:
+def _record_suppressions(
+    constructs: dict[str, IConstruct], by_path: dict[str, list[dict[str, Any]]]
+) -> None:
+    if not by_path:
+        return
+    for path, construct in constructs.items():
+        covering = _covering(path, by_path)
+        if covering and TerraformResource.is_terraform_element(construct):
             record = [
                 {"rule": s["ruleId"], "reason": s["reason"], "suppressedAt": s["path"]}
                 for s in covering
