@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._cdktf import Annotations, Construct, TerraformResourceLifecycle
-from .acr_pull_binding import AcrPullBinding, RegistryRef
+from .acr_pull_binding import AcrPullBinding, RegistryRef, pull_binding_for
 from .azapi import AzapiResourceAction
 from .azurerm import container_app, container_app_environment_dapr_component, container_registry
 from .errors import KitValidationError, child_path
@@ -19,8 +19,6 @@ from .identity import (
     GrantTarget,
     ManagedIdentities,
     SystemAssignedIdentity,
-    UserAssignedIdentity,
-    UserAssignedIdentityProps,
     WorkloadGrantsMixin,
     add_depends_on,
 )
@@ -175,19 +173,16 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
         self.pull_identity: AnyUserAssignedIdentity | None = None
         self.acr_pull: AcrPullBinding | None = None
         if props.registry is not None:
-            self.pull_identity = props.pull_identity or UserAssignedIdentity(  # type: ignore[assignment]
+            self.acr_pull = pull_binding_for(
                 self,
-                "pull-identity",
-                UserAssignedIdentityProps(
-                    name=props.pull_identity_name or f"id-{props.name}-pull",
-                    resource_group_name=props.resource_group_name,
-                    location=props.location,
-                    tags=props.tags,
-                ),
+                props.registry,
+                pull_identity=props.pull_identity,  # type: ignore[arg-type]
+                default_identity_name=props.pull_identity_name or f"id-{props.name}-pull",
+                resource_group_name=props.resource_group_name,
+                location=props.location,
+                tags=props.tags,
             )
-            self.acr_pull = AcrPullBinding(
-                self, "acr-pull", identity=self.pull_identity, registry=props.registry
-            )
+            self.pull_identity = self.acr_pull.identity
         self.runtime_identity = props.runtime_identity
 
         # Key Vault references and queue scale rules are read by the platform
@@ -199,17 +194,15 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
             if rule.identity != "system"
         ]
 
-        attached: list[AnyUserAssignedIdentity] = []
-        for identity in (
+        self.identities = ManagedIdentities.of(
+            props.system_assigned,
             self.pull_identity,
             self.runtime_identity,
             *props.user_assigned,
             *self._secret_identities,
             *platform_identities,
-        ):
-            if identity is not None and all(identity is not seen for seen in attached):
-                attached.append(identity)
-        self.identities = ManagedIdentities(props.system_assigned, tuple(attached))
+        )
+        attached = self.identities.user_assigned
         self.lifecycles = self._lifecycles(props)
 
         self.resource = container_app.ContainerApp(

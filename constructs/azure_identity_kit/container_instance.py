@@ -8,15 +8,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._cdktf import Construct, is_token
-from .acr_pull_binding import AcrPullBinding, RegistryRef
+from .acr_pull_binding import RegistryRef, pull_binding_for
 from .azurerm import container_group, container_registry
 from .errors import KitValidationError, child_path
 from .identity import (
     AnyUserAssignedIdentity,
     ManagedIdentities,
     SystemAssignedIdentity,
-    UserAssignedIdentity,
-    UserAssignedIdentityProps,
     WorkloadGrantsMixin,
     add_depends_on,
 )
@@ -143,26 +141,21 @@ class ContainerInstanceFromAcr(WorkloadGrantsMixin, Construct):
         super().__init__(scope, construct_id)
         self.props = props
 
-        self.pull_identity: AnyUserAssignedIdentity = props.pull_identity or UserAssignedIdentity(  # type: ignore[assignment]
+        self.acr_pull = pull_binding_for(
             self,
-            "pull-identity",
-            UserAssignedIdentityProps(
-                name=props.pull_identity_name or f"id-{props.name}-pull",
-                resource_group_name=props.resource_group_name,
-                location=props.location,
-                tags=props.tags,
-            ),
+            props.registry,
+            pull_identity=props.pull_identity,  # type: ignore[arg-type]
+            default_identity_name=props.pull_identity_name or f"id-{props.name}-pull",
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            tags=props.tags,
         )
-        self.acr_pull = AcrPullBinding(
-            self, "acr-pull", identity=self.pull_identity, registry=props.registry
-        )
+        self.pull_identity: AnyUserAssignedIdentity = self.acr_pull.identity
         self.runtime_identity = props.runtime_identity
 
-        attached: list[AnyUserAssignedIdentity] = []
-        for identity in (self.pull_identity, self.runtime_identity, *props.user_assigned):
-            if identity is not None and all(identity is not seen for seen in attached):
-                attached.append(identity)
-        self.identities = ManagedIdentities(props.system_assigned, tuple(attached))
+        self.identities = ManagedIdentities.of(
+            props.system_assigned, self.pull_identity, self.runtime_identity, *props.user_assigned
+        )
 
         network = props.network
         self.resource = container_group.ContainerGroup(

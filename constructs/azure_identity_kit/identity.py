@@ -393,6 +393,15 @@ class ManagedIdentities:
     user_assigned: tuple[AnyUserAssignedIdentity, ...] = ()
     """User-assigned identities to attach. Default: none."""
 
+    @staticmethod
+    def of(system_assigned: bool, *identities: AnyUserAssignedIdentity | None) -> ManagedIdentities:
+        """Attach each given identity once, in order; None entries are skipped."""
+        attached: list[AnyUserAssignedIdentity] = []
+        for identity in identities:
+            if identity is not None and all(identity is not seen for seen in attached):
+                attached.append(identity)
+        return ManagedIdentities(system_assigned, tuple(attached))
+
     @property
     def user_assigned_resource_ids(self) -> list[str]:
         return [identity.resource_id for identity in self.user_assigned]

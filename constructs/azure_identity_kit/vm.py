@@ -172,11 +172,9 @@ class VmWithIdentity(WorkloadGrantsMixin, Construct):
         )
 
         self.runtime_identity = props.runtime_identity
-        attached: list[AnyUserAssignedIdentity] = []
-        for identity in (self.runtime_identity, *props.user_assigned):
-            if identity is not None and all(identity is not seen for seen in attached):
-                attached.append(identity)
-        self.identities = ManagedIdentities(props.system_assigned, tuple(attached))
+        self.identities = ManagedIdentities.of(
+            props.system_assigned, self.runtime_identity, *props.user_assigned
+        )
 
         image = props.image
         self.resource = linux_virtual_machine.LinuxVirtualMachine(
