@@ -14,6 +14,7 @@ from .azapi import AzapiResourceAction
 from .azurerm import container_app, container_app_environment_dapr_component, container_registry
 from .errors import KitValidationError, child_path
 from .identity import (
+    AZURE_CLIENT_ID,
     AnyUserAssignedIdentity,
     Grant,
     GrantTarget,
@@ -25,7 +26,6 @@ from .identity import (
 from .naming import CONTAINER_APP, check_name
 
 SYSTEM_ASSIGNED = "SystemAssigned"
-AZURE_CLIENT_ID = "AZURE_CLIENT_ID"
 KEY_VAULT_SECRETS_USER = "Key Vault Secrets User"
 STORAGE_QUEUE_DATA_READER = "Storage Queue Data Reader"
 STORAGE_BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"

@@ -12,6 +12,7 @@ from .acr_pull_binding import RegistryRef, pull_binding_for
 from .azurerm import container_group, container_registry
 from .errors import KitValidationError, child_path
 from .identity import (
+    AZURE_CLIENT_ID,
     AnyUserAssignedIdentity,
     ManagedIdentities,
     SystemAssignedIdentity,
@@ -21,7 +22,6 @@ from .identity import (
 from .naming import ACI_DNS_LABEL, CONTAINER_GROUP, CONTAINER_GROUP_CONTAINER, check_name
 
 SYSTEM_ASSIGNED = "SystemAssigned"
-AZURE_CLIENT_ID = "AZURE_CLIENT_ID"
 OS_TYPES = ("Linux", "Windows")
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
 PROTOCOLS = ("TCP", "UDP")

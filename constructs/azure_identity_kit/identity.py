@@ -26,6 +26,8 @@ from .errors import KitValidationError, child_path
 from .naming import USER_ASSIGNED_IDENTITY, check_name
 
 PRINCIPAL_TYPE = "ServicePrincipal"
+AZURE_CLIENT_ID = "AZURE_CLIENT_ID"
+"""Env var DefaultAzureCredential reads to pick a user-assigned identity."""
 GROUP_PRINCIPAL_TYPE = "Group"
 CONDITION_VERSION = "2.0"
 """The only ABAC condition version Azure accepts for role assignments."""
