@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,13 @@ def test_constructs_resolves_to_the_library_not_the_source_folder():
 
 
 def test_repository_installs_as_a_package(tmp_path):
+    # Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
+    source = tmp_path / "src"
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
+    for name in ("constructs", "stacks"):
+        shutil.copytree(REPO / name, source / name, ignore=skip)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
     target = tmp_path / "site"
     result = subprocess.run(
         [
@@ -37,7 +45,7 @@ def test_repository_installs_as_a_package(tmp_path):
             "--no-build-isolation",
             "--target",
             str(target),
-            str(REPO),
+            str(source),
         ],
         capture_output=True,
         text=True,
