@@ -24,8 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jsii
-from azure_identity_kit._cdktf import IAspect, IConstruct, TerraformProvider
+from azure_identity_kit._cdktf import IConstruct
 from azure_identity_kit.azurerm import provider
 from azure_identity_kit.errors import KitValidationError
 
@@ -157,23 +156,3 @@ def azurerm_provider(
         storage_use_azuread=True,
         **kwargs,
     )
-
-
-@jsii.implements(IAspect)
-class AzapiAuthAspect:
-    """Gives any `provider "azapi"` in the stack the same authentication as azurerm.
-
-    The azapi provider is created on first use by the constructs that need it,
-    after the stack's provider lines, so it is configured at synth.
-    """
-
-    def __init__(self, auth: ProviderAuth) -> None:
-        self.auth = auth
-
-    def visit(self, node: IConstruct) -> None:
-        if (
-            isinstance(node, TerraformProvider)
-            and getattr(node, "terraform_resource_type", None) == "azapi"
-        ):
-            for key, value in self.auth.provider_kwargs().items():
-                node.add_override(key, value)

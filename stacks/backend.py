@@ -23,12 +23,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING
 
-from azure_identity_kit._cdktf import Aspects, AzurermBackend, LocalBackend, TerraformStack
+from azure_identity_kit._cdktf import AzurermBackend, LocalBackend, TerraformStack
+from azure_identity_kit.azapi import AzapiProvider
 from azure_identity_kit.azurerm import data_azurerm_client_config, resource_group
 from azure_identity_kit.errors import KitValidationError
 from azure_identity_kit.naming import STORAGE_ACCOUNT, check_name
 
-from .auth import AzapiAuthAspect, ProviderAuth, azurerm_provider, resolve_auth
+from .auth import ProviderAuth, azurerm_provider, resolve_auth
 
 if TYPE_CHECKING:
     from .config import EnvironmentConfig
@@ -190,10 +191,11 @@ def configure_deployment(
     stack: TerraformStack, config: EnvironmentConfig, environ: Mapping[str, str] | None = None
 ) -> ProviderAuth:
     """The state backend and provider authentication of one environment's stack:
-    `backend "azurerm"` or a local file, `provider "azurerm"`, and the same
-    authentication for an azapi provider if a construct adds one."""
+    `backend "azurerm"` or a local file, and `provider "azurerm"` and
+    `provider "azapi"` with the same authentication (the constructs that PATCH
+    through azapi find this provider instead of creating their own)."""
     auth = resolve_auth(config.auth, config.msi_client_id, environ=environ, path=config.name)
     configure_backend(stack, config, auth, environ)
     azurerm_provider(stack, auth)
-    Aspects.of(stack).add(AzapiAuthAspect(auth))
+    AzapiProvider(stack, **auth.provider_kwargs())
     return auth
