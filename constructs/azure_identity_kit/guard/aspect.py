@@ -117,8 +117,12 @@ def _covering(path: str, by_path: dict[str, list[dict[str, Any]]]) -> list[dict[
 class GuardAspect:
     """Least-privilege guardrails for one stack; use `apply_guard(stack)`."""
 
+    def __init__(self, stack: IConstruct) -> None:
+        self._stack = stack
+
     def visit(self, node: IConstruct) -> None:
-        if TerraformStack.is_stack(node):
+        # Called for every node of the stack; an identity test costs no jsii call.
+        if node is self._stack:
             check_stack(node)  # type: ignore[arg-type]
 
 
@@ -135,7 +139,7 @@ def apply_guard(scope: IConstruct) -> None:
             )
     for stack in stacks:
         if not is_guarded(stack):
-            Aspects.of(stack).add(GuardAspect())
+            Aspects.of(stack).add(GuardAspect(stack))
 
 
 def is_guarded(stack: IConstruct) -> bool:
