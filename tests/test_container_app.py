@@ -139,7 +139,7 @@ def test_created_pull_identity_is_granted_acrpull_before_the_app():
     }
     ((key, assignment),) = acr_pull.items()
     assert assignment["principal_id"] == ref(UAI, pull_key, "principal_id")
-    assert "${" + f"{RA}.{key}" + "}" in app["depends_on"]
+    assert f"{RA}.{key}" in app["depends_on"]
 
 
 def test_runtime_grants_are_ordered_before_the_app_system_grants_after():
@@ -154,8 +154,8 @@ def test_runtime_grants_are_ordered_before_the_app_system_grants_after():
     system = next(
         k for k, v in grants.items() if v["role_definition_name"] == "Monitoring Metrics Publisher"
     )
-    assert "${" + f"{RA}.{blob}" + "}" in resource["depends_on"]
-    assert "${" + f"{RA}.{system}" + "}" not in resource["depends_on"], "would be a cycle"
+    assert f"{RA}.{blob}" in resource["depends_on"]
+    assert f"{RA}.{system}" not in resource["depends_on"], "would be a cycle"
     app_key, _ = only(doc, "azurerm_container_app")
     assert grants[system]["principal_id"] == ref(
         "azurerm_container_app", app_key, "identity[0].principal_id"

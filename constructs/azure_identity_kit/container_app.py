@@ -29,8 +29,11 @@ SYSTEM_ASSIGNED = "SystemAssigned"
 KEY_VAULT_SECRETS_USER = "Key Vault Secrets User"
 STORAGE_QUEUE_DATA_READER = "Storage Queue Data Reader"
 STORAGE_BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
-# identitySettings and identity-authenticated scale rules need this API version or later.
-CONTAINER_APPS_API = "Microsoft.App/containerApps@2024-03-01"
+# The oldest GA API version with both properties the kit PATCHes:
+# `configuration.identitySettings` and a scale rule's `identity` (absent from
+# 2024-03-01; checked against Azure/bicep-types-az, the definitions azapi
+# validates bodies with, in tests/test_azapi_bodies.py).
+CONTAINER_APPS_API = "Microsoft.App/containerApps@2025-01-01"
 LIFECYCLES = ("All", "Init", "Main", "None")
 _SECRET_NAME = re.compile(r"^[a-z0-9]([a-z0-9-.]{0,251}[a-z0-9])?$")
 
