@@ -479,7 +479,7 @@ def print_targets(flat: dict[str, float], apps: list[int]) -> None:
         checks.append(
             (f"project synth <= {TARGET_RATIO}x naive", f"{ratio:.2f}x", ratio <= TARGET_RATIO)
         )
-    if len(apps) > 1:
+    if len(apps) > 1 and f"apps{max(apps)}.wall_s" in flat and f"apps{min(apps)}.wall_s" in flat:
         delta = flat[f"apps{max(apps)}.wall_s"] - flat[f"apps{min(apps)}.wall_s"]
         checks.append(
             (
