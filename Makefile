@@ -1,5 +1,10 @@
-# make synth / make test do their own set-up: pipenv (installed if missing) and
-# a project-local .venv, re-created only when Pipfile or pyproject.toml change.
+# make synth / make test do their own set-up: a project-local virtualenv made from
+# the toolchain's hashed lock (requirements/<CDK>.txt, pip --require-hashes), re-created
+# only when that lock or pyproject.toml change. `make lock` regenerates the locks.
+#
+# CDK=cdktf (default): cdktf 0.21.0 + azurerm 4.55 bindings, in .venv.
+# CDK=cdktn: the maintained fork, cdktn 0.24.0 + azurerm 5.10 + typed azapi, in .venv-cdktn.
+# README "cdktf or cdktn".
 SHELL := /bin/bash
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_NOSPIN := 1
@@ -10,18 +15,41 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 PYTHON_BOOTSTRAP ?= python3
 PIPENV := $(PYTHON_BOOTSTRAP) -m pipenv
 PIPENV_VERSION := 2026.10.3
-VENV := .venv
+CDK ?= cdktf
+ifeq ($(filter $(CDK),cdktf cdktn),)
+$(error CDK must be cdktf or cdktn, not '$(CDK)')
+endif
+VENV_cdktf := .venv
+VENV_cdktn := .venv-cdktn
+VENV := $(VENV_$(CDK))
 PYTHON := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-done
+CDKTN_STAMP := $(VENV_cdktn)/.setup-done
 
-.PHONY: setup synth test lint clean diff review check bench validate
+.PHONY: setup synth test lint clean diff review check bench validate lock
 
 setup: $(SETUP_STAMP)
 
-$(SETUP_STAMP): Pipfile pyproject.toml
-	@$(PIPENV) --version >/dev/null 2>&1 || $(PYTHON_BOOTSTRAP) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)"
-	$(PIPENV) install --dev
-	@touch $@
+# One rule per toolchain venv: a fresh venv, exactly the locked files (hash-checked,
+# nothing resolved), then the kit itself as an editable install without build isolation
+# (its build backend, setuptools, is in the lock).
+define make_venv
+	rm -rf $(1)
+	$(PYTHON_BOOTSTRAP) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(2)
+	$(1)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --editable .
+	@touch $(1)/.setup-done
+endef
+
+$(VENV_cdktf)/.setup-done: requirements/cdktf.txt pyproject.toml
+	$(call make_venv,$(VENV_cdktf),requirements/cdktf.txt)
+
+$(VENV_cdktn)/.setup-done: requirements/cdktn.txt pyproject.toml
+	$(call make_venv,$(VENV_cdktn),requirements/cdktn.txt)
+
+# Re-resolve requirements/<toolchain>.in into the hashed locks (tools/lock.py).
+lock:
+	$(PYTHON_BOOTSTRAP) tools/lock.py
 
 # checkov for `make check`, in its own virtualenv (tools/checkov/.venv): checkov 3.3.30
 # pins packaging<24 and pytest 9.2 needs packaging>=24, so it cannot live in .venv.
@@ -75,8 +103,9 @@ review: $(SETUP_STAMP)
 	$(PYTHON) -m azure_identity_kit.review.plan_cli $(PLAN) --format $(FORMAT) $(if $(FAIL_ON),--fail-on $(FAIL_ON)) $(foreach c,$(CONFIG),--config $(c))
 
 # Side-by-side benchmark (issue 8): project synth vs a naive app vs the tests, plus a scale series.
-bench: $(SETUP_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN)
-	$(PYTHON) bench/run.py
+# The `cdktn` case runs main.py in .venv-cdktn, so bench sets that venv up too.
+bench: $(SETUP_STAMP) $(CDKTN_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN)
+	$(PYTHON) bench/run.py --cdktn-python $(VENV_cdktn)/bin/python
 
 clean:
 	rm -rf cdktf.out

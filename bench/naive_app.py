@@ -7,8 +7,12 @@ It does not import azure_identity_kit, so none of the kit's speed-ups apply.
 
 import os
 
-import cdktf_cdktf_provider_azurerm as azurerm
-from cdktf import App, TerraformStack
+try:
+    import cdktf_cdktf_provider_azurerm as azurerm
+    from cdktf import App, TerraformStack
+except ModuleNotFoundError:  # the fork's venv (README "cdktf or cdktn")
+    import cdktn_provider_azurerm as azurerm  # type: ignore[no-redef]
+    from cdktn import App, TerraformStack  # type: ignore[no-redef]
 
 
 class NaiveStack(TerraformStack):

@@ -8,7 +8,9 @@ Python and Node separately, of
 - `tests`:   `python -m pytest -q -p no:cacheprovider` in the repository (what
   `make test` runs once its set-up step is done);
 - `appsN`:   bench/scale_app.py N, one stack with N container apps, each with
-  its own identities and grants.
+  its own identities and grants;
+- `cdktn`:   `python main.py` with .venv-cdktn's Python: the same stacks on the
+  fork (cdktn 0.24, azurerm 5.10 bindings), when that venv exists.
 
 Every round runs each case once, in an order that rotates from round to round,
 so all cases see the same machine load; medians are reported (the machine may
@@ -248,6 +250,15 @@ def build_cases(args: argparse.Namespace, python: str) -> list[Case]:
         Case("project", [python, "main.py"], about="python main.py (every stack, = make synth)"),
         Case("naive", [python, str(BENCH / "naive_app.py")], about="naive one-resource app"),
     ]
+    if args.cdktn_python and Path(args.cdktn_python).is_file():
+        # The same main.py on the fork (README "cdktf or cdktn"), side by side.
+        cases.append(
+            Case(
+                "cdktn",
+                [args.cdktn_python, "main.py"],
+                about="python main.py in .venv-cdktn (= make synth CDK=cdktn)",
+            )
+        )
     if not args.skip_tests:
         cases.append(
             Case(
@@ -465,6 +476,11 @@ def final_line(flat: dict[str, float], apps: list[int], reps: int) -> str:
     if tests is not None:
         pairs.append(("test_python_peak_mb", get("tests.root_mb"), "{:.0f}"))
         pairs.append(("test_any_python_peak_mb", get("tests.python_mb"), "{:.0f}"))
+    cdktn = get("cdktn.wall_s")
+    if cdktn is not None:
+        pairs.append(("cdktn_s", cdktn, "{:.2f}"))
+        pairs.append(("cdktn_vs_project", cdktn / project if project else None, "{:.2f}"))
+        pairs.append(("cdktn_node_peak_mb", get("cdktn.node_mb"), "{:.0f}"))
     pairs.append(("reps", reps, "{:d}"))
     return " ".join(
         f"{name}={fmt.format(value) if value is not None else 'na'}" for name, value, fmt in pairs
@@ -540,6 +556,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up round")
     parser.add_argument(
+        "--cdktn-python",
+        default=str(REPO / ".venv-cdktn" / "bin" / "python"),
+        help="the fork's venv Python for the `cdktn` case (make bench sets it up; "
+        "left out when missing)",
+    )
+    parser.add_argument(
         "--only", default="", help="run only these case keys, comma-separated (e.g. project,naive)"
     )
     args = parser.parse_args(argv)
@@ -566,7 +588,7 @@ def main(argv: list[str]) -> int:
         # Fills the jsii package cache, the .pyc caches and the page cache once;
         # not counted. (The first run on a fresh machine is slower: see README.)
         for case in cases:
-            if case.key in ("project", "naive") or case.key == f"apps{min(args.apps)}":
+            if case.key in ("project", "naive", "cdktn") or case.key == f"apps{min(args.apps)}":
                 sample = run_once(case, base_env)
                 print(f"warm-up {case.key}: {sample.wall_s:.2f} s (rc {sample.rc})", flush=True)
 

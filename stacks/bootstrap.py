@@ -59,6 +59,7 @@ from azure_identity_kit._cdktf import (
 from azure_identity_kit.azurerm import (
     data_azurerm_client_config,
     data_azurerm_resource_group,
+    federated_credential_identity,
     federated_identity_credential,
     resource_group,
 )
@@ -343,8 +344,7 @@ def _federate(
             identity,
             name,
             name=name,
-            resource_group_name=config.resource_group_name,
-            parent_id=identity.resource_id,
+            **federated_credential_identity(identity.resource_id, config.resource_group_name),
             issuer=GITHUB_OIDC_ISSUER,
             audience=[GITHUB_OIDC_AUDIENCE],
             subject=subject,

@@ -10,10 +10,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from azure_identity_kit._cdktf import TOOLCHAIN
 from azure_identity_kit.azurerm import EAGER_ENV
+from support import SNAPSHOT_DIRS
 from syrupy.extensions.json import JSONSnapshotExtension
 
 REPO = Path(__file__).resolve().parent.parent
+SNAPSHOT_DIR = SNAPSHOT_DIRS[TOOLCHAIN]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """syrupy's --snapshot-dirname, defaulted to the loaded toolchain's set."""
+    if getattr(config.option, "snapshot_dirname", None) == "__snapshots__":
+        config.option.snapshot_dirname = SNAPSHOT_DIR
+
 
 # Deployment settings from the caller's shell must not leak into snapshots.
 for _name in [n for n in os.environ if n.startswith("IDKIT_")]:

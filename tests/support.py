@@ -8,6 +8,10 @@ from typing import Any
 from azure_identity_kit._cdktf import TerraformStack, Testing
 from azure_identity_kit.azurerm import provider
 
+# One snapshot set per toolchain (conftest.py picks the loaded one): cdktn's output
+# differs (azurerm 5, typed azapi); tests/test_toolchains.py lists every difference.
+SNAPSHOT_DIRS = {"cdktf": "__snapshots__", "cdktn": "__snapshots_cdktn__"}
+
 
 def new_stack(name: str = "test") -> TerraformStack:
     """A stack in a fresh test app. (Testing.synth_scope is broken in Python.)"""

@@ -16,6 +16,7 @@ from azure_identity_kit import (
     UserAssignedIdentity,
     UserAssignedIdentityProps,
 )
+from azure_identity_kit.azurerm import SCALE_RULE_IDENTITY_NATIVE
 from azure_identity_kit.container_app import CONTAINER_APPS_API, LIFECYCLES
 from support import new_stack, synth
 from test_container_app_depth import QUEUE, _deep_app, _runtime
@@ -236,7 +237,9 @@ def test_bodies_cover_identity_settings_and_scale_rules(emitted):
     assert any(origin.startswith("stack ") for origin, _, _ in emitted), "no stack uses azapi"
     for lifecycle in LIFECYCLES:
         assert f'"lifecycle": "{lifecycle}"' in bodies
-    assert '"identity": "system"' in bodies and '"azureQueue"' in bodies
+    assert '"identity": "system"' in bodies
+    # azurerm 5 (cdktn) sets identity scale rules natively: no azapi body for them.
+    assert ('"azureQueue"' in bodies) is not SCALE_RULE_IDENTITY_NATIVE
 
 
 def test_every_azapi_body_is_valid_for_its_api_version(emitted):
@@ -276,6 +279,11 @@ def test_identity_settings_body_fails_on_2024_03_01_and_passes_on_2025_01_01(emi
     assert _problems(kind, config, "Microsoft.App/containerApps@2025-01-01") == []
 
 
+@pytest.mark.skipif(
+    SCALE_RULE_IDENTITY_NATIVE,
+    reason="azurerm 5 sets the scale rule identity natively: there is no PATCH body "
+    "(tests/test_container_app_depth.py checks the native rule)",
+)
 def test_scale_rule_identity_fails_on_2024_03_01(emitted):
     kind, config = _body_of(emitted, "queue-scale-rules")
     old = _problems(kind, config, "Microsoft.App/containerApps@2024-03-01")

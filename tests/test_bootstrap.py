@@ -12,6 +12,7 @@ from azure_identity_kit import (
     UserAssignedIdentity,
     UserAssignedIdentityProps,
 )
+from azure_identity_kit.azurerm import FEDERATED_CREDENTIAL_IDENTITY_FIELD as IDENTITY_FIELD
 from support import new_stack, only, ref, resources, strip_metadata, synth
 
 from stacks import ENVIRONMENTS, BootstrapConfig, build_app
@@ -91,14 +92,14 @@ def test_federated_credentials_trust_only_the_repository_environments(doc):
         credential = by_subject[subject]
         assert credential["issuer"] == GITHUB_OIDC_ISSUER, credential
         assert credential["audience"] == [GITHUB_OIDC_AUDIENCE], credential
-        assert credential["parent_id"] == ref(UAI, identity, "id"), (
-            f"{subject} must sign in as {identity}, got {credential['parent_id']}"
+        assert credential[IDENTITY_FIELD] == ref(UAI, identity, "id"), (
+            f"{subject} must sign in as {identity}, got {credential[IDENTITY_FIELD]}"
         )
     # Azure refuses concurrent credential writes on one identity: they form a chain.
     deploy_credentials = [
         (key, value)
         for key, value in credentials.items()
-        if value["parent_id"] == ref(UAI, deploy, "id")
+        if value[IDENTITY_FIELD] == ref(UAI, deploy, "id")
     ]
     waiting = [value for _, value in deploy_credentials if value.get("depends_on")]
     assert len(waiting) == len(deploy_credentials) - 1, (
@@ -275,3 +276,17 @@ def test_every_identity_the_stacks_create_has_client_and_principal_id_outputs(st
             for attribute in ("client_id", "principal_id"):
                 expected = "${azurerm_user_assigned_identity." + f"{key}.{attribute}" + "}"
                 assert expected in values, f"{name}: {key} has no {attribute} output"
+
+
+def test_federated_credential_names_its_identity_in_the_providers_field(doc):
+    """azurerm 4: parent_id + resource_group_name; azurerm 5 (cdktn): only
+    user_assigned_identity_id (azurerm 5.0 upgrade guide). Same address either way."""
+    for credential in resources(doc, FIC).values():
+        assert credential[IDENTITY_FIELD].startswith("${" + UAI + ".")
+        others = {"parent_id", "resource_group_name", "user_assigned_identity_id"} - {
+            IDENTITY_FIELD
+        }
+        if IDENTITY_FIELD == "parent_id":
+            others.discard("resource_group_name")
+            assert credential["resource_group_name"] == "rg-idkit-deploy"
+        assert not others & set(credential), credential

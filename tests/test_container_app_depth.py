@@ -16,7 +16,8 @@ from azure_identity_kit import (
     UserAssignedIdentity,
     UserAssignedIdentityProps,
 )
-from azure_identity_kit.azapi import AZAPI_VERSION
+from azure_identity_kit.azapi import AZAPI_SOURCE, AZAPI_VERSION
+from azure_identity_kit.azurerm import SCALE_RULE_IDENTITY_NATIVE
 from support import by_name, new_stack, only, ref, resources, synth
 from test_container_app import CONTAINER_ID, _props, _registry
 
@@ -137,7 +138,7 @@ def test_identity_settings_patch_defaults_pull_none_runtime_main():
     }
     assert f"azurerm_container_app.{app_key}" in settings["depends_on"][0]
     assert doc["terraform"]["required_providers"]["azapi"] == {
-        "source": "azure/azapi",
+        "source": AZAPI_SOURCE,
         "version": AZAPI_VERSION,
     }
 
@@ -176,24 +177,38 @@ def test_queue_scale_rule_uses_identity_and_narrow_grant():
     doc = synth(stack)
     app_key, app = only(doc, "azurerm_container_app")
     runtime_key, _ = by_name(doc, UAI, "id-app-dev")
-    rule_action = next(v for k, v in resources(doc, ACTION).items() if "queue-scale-rules" in k)
-    scale = rule_action["body"]["properties"]["template"]["scale"]
-    assert scale["rules"] == [
-        {
-            "name": "jobs",
-            "azureQueue": {
-                "accountName": "stjobs",
-                "queueName": "jobs",
-                "queueLength": 10,
-                "identity": ref(UAI, runtime_key, "id"),
-            },
-        }
-    ]
+    rule_actions = [v for k, v in resources(doc, ACTION).items() if "queue-scale-rules" in k]
+    if SCALE_RULE_IDENTITY_NATIVE:
+        # azurerm 5: the app's own custom_scale_rule names the identity; no PATCH.
+        assert rule_actions == [] and "lifecycle" not in app
+        assert app["template"]["custom_scale_rule"] == [
+            {
+                "name": "jobs",
+                "custom_rule_type": "azure-queue",
+                "metadata": {"accountName": "stjobs", "queueName": "jobs", "queueLength": "10"},
+                "identity_id": ref(UAI, runtime_key, "id"),
+            }
+        ]
+        scale = app["template"]["custom_scale_rule"]
+    else:
+        (rule_action,) = rule_actions
+        scale = rule_action["body"]["properties"]["template"]["scale"]
+        assert scale["rules"] == [
+            {
+                "name": "jobs",
+                "azureQueue": {
+                    "accountName": "stjobs",
+                    "queueName": "jobs",
+                    "queueLength": 10,
+                    "identity": ref(UAI, runtime_key, "id"),
+                },
+            }
+        ]
+        assert rule_action["lifecycle"]["replace_triggered_by"] == [
+            "${" + f"azurerm_container_app.{app_key}" + "}"
+        ], "every azurerm update of the app rewrites the template, so the PATCH must re-run"
+        assert app["lifecycle"]["ignore_changes"] == ["template[0].azure_queue_scale_rule"]
     assert "secret" not in str(scale).lower() and "connection" not in str(scale).lower()
-    assert rule_action["lifecycle"]["replace_triggered_by"] == [
-        "${" + f"azurerm_container_app.{app_key}" + "}"
-    ], "every azurerm update of the app rewrites the template, so the PATCH must re-run"
-    assert app["lifecycle"]["ignore_changes"] == ["template[0].azure_queue_scale_rule"]
     queue_grant = next(
         v
         for v in resources(doc, RA).values()
@@ -201,6 +216,8 @@ def test_queue_scale_rule_uses_identity_and_narrow_grant():
     )
     assert queue_grant["scope"] == QUEUE.resource_id
     assert queue_grant["principal_id"] == ref(UAI, runtime_key, "principal_id")
+    grant_key = next(k for k, v in resources(doc, RA).items() if v is queue_grant)
+    assert f"{RA}.{grant_key}" in app["depends_on"], "the rule's identity is granted first"
 
 
 def test_dapr_state_store_authenticates_with_the_runtime_identity():

@@ -42,10 +42,11 @@ def test_only_the_used_submodules_are_loaded():
 
 def test_direct_use_of_the_provider_package_still_works():
     package = importlib.import_module(azurerm.PACKAGE)
-    assert "windows_web_app" in package.__all__ and len(package.__all__) > 1000
+    names = set(getattr(package, "__all__", ())) | set(dir(package))
+    assert "windows_web_app" in names and len(names) > 1000
     lazily = package.virtual_network.VirtualNetwork
     assert lazily.__name__ == "VirtualNetwork"
-    from cdktf_cdktf_provider_azurerm.public_ip import PublicIp
+    PublicIp = importlib.import_module(f"{azurerm.PACKAGE}.public_ip").PublicIp
 
     assert PublicIp.__module__.endswith("public_ip")
 
@@ -73,7 +74,7 @@ def test_main_py_entry_point_speedups_keep_the_output(synth_outdir, tmp_path):
 
 def test_skipped_type_checks_are_only_for_entry_points():
     """The test process keeps typeguard's checks: skip_type_checks() is main.py's."""
-    from cdktf_cdktf_provider_azurerm import resource_group
+    resource_group = azurerm.resource_group
 
     assert resource_group._private.check_type is not _cdktf._no_type_check
     with pytest.raises(TypeError):
@@ -81,9 +82,7 @@ def test_skipped_type_checks_are_only_for_entry_points():
 
 
 def test_type_hints_are_cached_only_for_jsii_stubs():
-    from cdktf_cdktf_provider_azurerm import role_assignment
-
-    namespace = role_assignment._private  # jsii modules publish() only their API
+    namespace = azurerm.role_assignment._private  # jsii modules publish() only their API
     cached = namespace.typing
     if not _cdktf.speedup_enabled(_cdktf.CACHE_TYPE_HINTS_ENV):
         pytest.skip("type hint cache switched off")
@@ -138,9 +137,24 @@ console.log(JSON.stringify({ beforeUse, used, afterUse, oddLoaded, trace: captur
 """
 
 
-def test_node_preload_makes_only_the_provider_index_lazy(tmp_path):
+def _run_probe(tmp_path: Path, probe: str, *node_args: str, timeout: int = 60) -> dict:
+    """Run `probe` in Node with the kit's preload, in tmp_path; its JSON line."""
     preload = tmp_path / "preload.js"
     preload.write_text(_cdktf.NODE_PRELOAD_JS)
+    env = {k: v for k, v in os.environ.items() if k not in KIT_SWITCHES}
+    done = subprocess.run(
+        [_node(), *node_args, "--require", str(preload), "-e", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_node_preload_makes_only_the_provider_index_lazy(tmp_path):
     for root in ("lazy", "odd"):
         lib = tmp_path / root / "node_modules" / "@cdktf" / "provider-azurerm" / "lib"
         index = FAKE_INDEX if root == "lazy" else FAKE_INDEX + "exports.extra = 1;\n"
@@ -151,21 +165,78 @@ def test_node_preload_makes_only_the_provider_index_lazy(tmp_path):
             )
     traces = tmp_path / "lazy" / "node_modules" / "cdktf" / "lib" / "tokens" / "private"
     _write(traces / "stack-trace.js", "exports.captureStackTrace = () => ['the real one'];\n")
-    env = {k: v for k, v in os.environ.items() if k not in KIT_SWITCHES}
-    done = subprocess.run(
-        [_node(), "--require", str(preload), "-e", NODE_PROBE],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout)
+    seen = _run_probe(tmp_path, NODE_PROBE)
     assert seen["beforeUse"] == [] and seen["used"] == "ResourceGroup"
     assert seen["afterUse"] == ["resource-group"], "only the used submodule is loaded"
     assert seen["oddLoaded"] == ["public-ip", "resource-group"], "other shapes load as they are"
     assert seen["trace"] == []
+
+
+# The fork's index (cdktn-provider-azurerm 18.x): TypeScript's helpers first, then
+# `__importStar(require("./x/index"))` per resource.
+FAKE_INDEX_CDKTN = """"use strict";
+/**
+ * Copyright IBM Corp. 2021, 2026
+ * SPDX-License-Identifier: MPL-2.0
+ */
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}) : (function(o, m, k, k2) {
+    o[k2] = m[k];
+}));
+var __importStar = (this && this.__importStar) || (function () {
+    return function (mod) { return mod; };
+})();
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.resourceGroup = exports.publicIp = void 0;
+exports.publicIp = __importStar(require("./public-ip/index"));
+exports.resourceGroup = __importStar(require("./resource-group/index"));
+//# sourceMappingURL=data:application/json;base64,e30=
+"""
+
+NODE_PROBE_CDKTN = """
+globalThis.loaded = [];
+const lazy = require('./lazy/node_modules/@cdktn/provider-azurerm/lib/index.js');
+const beforeUse = [...globalThis.loaded];
+const used = lazy.resourceGroup.ResourceGroup;
+const plain = lazy.publicIp.default.PublicIp;
+const afterUse = [...globalThis.loaded];
+globalThis.loaded = [];
+require('./odd/node_modules/@cdktn/provider-azurerm/lib/index.js');
+const oddLoaded = [...globalThis.loaded];
+console.log(JSON.stringify({ beforeUse, used, plain, afterUse, oddLoaded }));
+"""
+
+
+def test_node_preload_makes_the_forks_provider_index_lazy_too(tmp_path):
+    for root in ("lazy", "odd"):
+        lib = tmp_path / root / "node_modules" / "@cdktn" / "provider-azurerm" / "lib"
+        index = FAKE_INDEX_CDKTN if root == "lazy" else FAKE_INDEX_CDKTN + "exports.extra = 1;\n"
+        _write(lib / "index.js", index)
+        _write(
+            lib / "resource-group" / "index.js",
+            "globalThis.loaded.push('resource-group');"
+            " Object.defineProperty(exports, '__esModule', { value: true });"
+            " exports.ResourceGroup = 'ResourceGroup';\n",
+        )
+        # not an ES module: __importStar wraps it, as tslib does
+        _write(
+            lib / "public-ip" / "index.js",
+            "globalThis.loaded.push('public-ip'); module.exports = { PublicIp: 'PublicIp' };\n",
+        )
+    seen = _run_probe(tmp_path, NODE_PROBE_CDKTN)
+    assert seen["beforeUse"] == [] and seen["used"] == "ResourceGroup"
+    assert seen["plain"] == "PublicIp"
+    assert seen["afterUse"] == ["resource-group", "public-ip"], "loaded on use only"
+    assert seen["oddLoaded"] == ["public-ip", "resource-group"], "other shapes load as they are"
+
+
+# The provider package each toolchain's jsii kernel extracts (its name in npm).
+REAL_INDEX = {
+    "cdktf": ("@cdktf", "14.23.1"),
+    "cdktn": ("@cdktn", "18.9.0"),
+}
 
 
 def test_node_preload_matches_the_real_provider_index(tmp_path):
@@ -174,28 +245,17 @@ def test_node_preload_matches_the_real_provider_index(tmp_path):
     root = os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT") or os.path.expanduser(
         "~/.cache/aws/jsii/package-cache"
     )
-    found = sorted(Path(root).glob("@cdktf/provider-azurerm/14.23.1/*/lib/index.js"))
+    scope, version = REAL_INDEX[_cdktf.TOOLCHAIN]
+    found = sorted(Path(root).glob(f"{scope}/provider-azurerm/{version}/*/lib/index.js"))
     if not found:
         pytest.skip(f"no extracted provider in the jsii package cache ({root})")
-    link = tmp_path / "node_modules" / "@cdktf" / "provider-azurerm"
+    link = tmp_path / "node_modules" / scope / "provider-azurerm"
     link.parent.mkdir(parents=True)
     link.symlink_to(found[0].parent.parent, target_is_directory=True)
-    preload = tmp_path / "preload.js"
-    preload.write_text(_cdktf.NODE_PRELOAD_JS)
     probe = (
-        "const m = require('./node_modules/@cdktf/provider-azurerm/lib/index.js');"
+        f"const m = require('./node_modules/{scope}/provider-azurerm/lib/index.js');"
         "console.log(JSON.stringify({exports: Object.keys(m).length,"
         " loaded: Object.keys(require.cache).length}));"
     )
-    env = {k: v for k, v in os.environ.items() if k not in KIT_SWITCHES}
-    done = subprocess.run(
-        [_node(), "--preserve-symlinks", "--require", str(preload), "-e", probe],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout)
+    seen = _run_probe(tmp_path, probe, "--preserve-symlinks", timeout=120)
     assert seen["exports"] > 1000 and seen["loaded"] < 10, seen

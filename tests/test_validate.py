@@ -33,7 +33,8 @@ from stacks import ENVIRONMENTS, build_app
 
 REPO = Path(__file__).resolve().parent.parent
 TERRAFORM = REPO / "tools" / "terraform" / "bin" / "terraform"
-SNAPSHOTS = REPO / "tests" / "__snapshots__"
+# Both toolchains' snapshot sets (tests/conftest.py SNAPSHOT_DIRS), whichever is loaded.
+SNAPSHOT_SETS = [REPO / "tests" / "__snapshots__", REPO / "tests" / "__snapshots_cdktn__"]
 STATE_VARS = {
     "IDKIT_STATE_STORAGE_ACCOUNT": "stidkitstate01",
     "IDKIT_STATE_CONTAINER": "tfstate",
@@ -74,8 +75,9 @@ def test_remote_state_variant_loads(
         assert removed[env] == ["import blocks"], "checked, then removed for the 1.0 load"
 
 
-def test_every_stack_shaped_snapshot_loads(terraform: Path) -> None:
-    files = sorted(SNAPSHOTS.rglob("*.json"))
+@pytest.mark.parametrize("snapshots", SNAPSHOT_SETS, ids=lambda path: path.name)
+def test_every_stack_shaped_snapshot_loads(terraform: Path, snapshots: Path) -> None:
+    files = sorted(snapshots.rglob("*.json"))
     docs = [(path, json.loads(path.read_text())) for path in files]
     stack_shaped = [(p.stem, p) for p, doc in docs if "terraform" in doc and "resource" in doc]
     assert len(stack_shaped) >= 17, "every construct and stack snapshot is a whole stack"

@@ -1,13 +1,17 @@
-"""The one place that imports cdktf and the constructs library.
+"""The one place that imports the CDK library (cdktf or its fork cdktn) and
+the constructs library.
 
-Upstream cdktf was archived in December 2025; its community fork `cdktn` is a
-rename-level drop-in. Keeping every `cdktf` import behind this module (and the
-provider behind `azurerm.py`) keeps such a move a one-file rename.
+Upstream cdktf was archived in December 2025; its maintained fork `cdktn` is a
+rename-level drop-in. The kit runs on either (README "cdktf or cdktn"): this
+module decides which one is loaded (TOOLCHAIN), `azurerm.py` and `azapi.py`
+follow it, and every other module imports from these three only.
 
 It also starts jsii's Node kernel, with the speed-ups described below and in
 README "Fast synth".
 """
 
+import importlib
+import importlib.util
 import os
 import shutil
 import sys
@@ -19,6 +23,28 @@ import typing
 # jsii's documented switch; a value the user already set wins.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+# Which CDK library the kit runs on. "cdktf" (the pinned default) or "cdktn"
+# (the fork); unset: cdktn when it is installed, else cdktf. Each toolchain's
+# venv (make setup / make setup CDK=cdktn) holds only its own, so the
+# environment variable is needed only where both are installed.
+TOOLCHAIN_ENV = "AZURE_IDENTITY_KIT_CDK"
+TOOLCHAINS = ("cdktf", "cdktn")
+
+
+def _choose_toolchain() -> str:
+    chosen = os.environ.get(TOOLCHAIN_ENV, "").strip()
+    if chosen:
+        if chosen not in TOOLCHAINS:
+            raise ImportError(
+                f"{TOOLCHAIN_ENV}={chosen!r}: use one of {', '.join(TOOLCHAINS)} "
+                "(README, 'cdktf or cdktn')"
+            )
+        return chosen
+    return "cdktn" if importlib.util.find_spec("cdktn") is not None else "cdktf"
+
+
+TOOLCHAIN = _choose_toolchain()
+
 # Speed-ups (README, "Fast synth"). None changes the synthesized JSON (compared
 # byte for byte in tests/test_fast_import.py). Each one is off with its switch
 # set to 0, and all of them with AZURE_IDENTITY_KIT_EAGER_PROVIDER=1.
@@ -27,6 +53,8 @@ LAZY_NODE_ENV = "AZURE_IDENTITY_KIT_LAZY_NODE"
 SKIP_TOKEN_TRACES_ENV = "AZURE_IDENTITY_KIT_SKIP_TOKEN_TRACES"
 CACHE_TYPE_HINTS_ENV = "AZURE_IDENTITY_KIT_CACHE_TYPE_HINTS"
 SKIP_TYPECHECKS_ENV = "AZURE_IDENTITY_KIT_SKIP_TYPECHECKS"  # main.py only
+# cdktn's own switch for the token stack traces (lib/tokens/private/stack-trace.js).
+CDKTN_CREATION_STACK_ENV = "CDKTN_DISABLE_CREATION_STACK"
 
 
 def speedup_enabled(switch: str) -> bool:
@@ -37,42 +65,72 @@ def speedup_enabled(switch: str) -> bool:
 
 
 # Given to jsii's Node processes (NODE_OPTIONS=--require) as the kernel starts.
-# 1. The kernel runs `require("@cdktf/provider-azurerm")`, whose index.js is
-#    ~1,500 lines `exports.x = require("./x");`: 185 MB of JavaScript, about 3 s
-#    before the first resource. That one file becomes getters that require a
-#    submodule on first use. The kernel finds a class by property access, and
-#    an object's class is loaded before the object exists. An index of any
-#    other shape is loaded as it is. (AZURE_IDENTITY_KIT_LAZY_NODE)
+# 1. The kernel runs `require("@cdktf/provider-azurerm")` (cdktn:
+#    "@cdktn/provider-azurerm"), whose index.js is ~1,500 lines
+#    `exports.x = require("./x");` (cdktn: `exports.x = __importStar(require(
+#    "./x/index"));` after TypeScript's helper functions): 185 MB of
+#    JavaScript, about 3 s before the first resource. That one file becomes
+#    getters that require a submodule on first use. The kernel finds a class by
+#    property access, and an object's class is loaded before the object exists.
+#    An index of any other shape is loaded as it is. (AZURE_IDENTITY_KIT_LAZY_NODE)
 # 2. cdktf captures a full stack trace for every token it creates, only to print
 #    it if that token later fails to resolve; under jsii it holds the kernel's
 #    frames, not the Python caller's. (AZURE_IDENTITY_KIT_SKIP_TOKEN_TRACES)
+#    cdktn has its own switch for this, CDKTN_DISABLE_CREATION_STACK, which the
+#    kit sets for the kernel instead (see _start_jsii_kernel).
 NODE_PRELOAD_JS = r"""'use strict';
 const Module = require('module');
 const fs = require('fs');
-const PROVIDER_INDEX = '/node_modules/@cdktf/provider-azurerm/lib/index.js';
+const PROVIDER_INDEXES = ['/node_modules/@cdktf/provider-azurerm/lib/index.js',
+  '/node_modules/@cdktn/provider-azurerm/lib/index.js'];
 const STACK_TRACE = '/node_modules/cdktf/lib/tokens/private/stack-trace.js';
 const lazyIndex = process.env.AZURE_IDENTITY_KIT_LAZY_NODE !== '0';
 const skipTraces = process.env.AZURE_IDENTITY_KIT_SKIP_TOKEN_TRACES !== '0';
-const EXPORT = /^exports\.([A-Za-z_$][\w$]*) = require\("(\.\/[\w.-]+)"\);$/;
+const EXPORT = /^exports\.([A-Za-z_$][\w$]*) = (__importStar\()?require\("(\.\/[\w.\/-]+)"\)\)?;$/;
+// TypeScript's own helpers at the top of the fork's index: top-level lines may
+// only declare these three; their bodies are indented or close a block.
+const HELPER = /^var __(createBinding|setModuleDefault|importStar) = /;
+const HELPER_BODY = /^(\s+\S.*|\}.*|\)\);?)$/;
 const OTHER = [/^"use strict";$/, /^\/\*\*$/, /^ \*( .*)?$/, /^ \*\/$/, /^$/, /^\/\/.*$/,
   /^Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);$/,
   /^exports\.[A-Za-z_$][\w$]*( = exports\.[A-Za-z_$][\w$]*)* = void 0;$/];
 
+// tslib's __importStar: an ES module as it is, anything else wrapped.
+function importStar(mod) {
+  if (mod && mod.__esModule) return mod;
+  const result = {};
+  if (mod != null) {
+    for (const key of Object.getOwnPropertyNames(mod)) {
+      if (key === 'default') continue;
+      Object.defineProperty(result, key, { enumerable: true, get: () => mod[key] });
+    }
+  }
+  Object.defineProperty(result, 'default', { enumerable: true, value: mod });
+  return result;
+}
+
 function loadLazyIndex(module, filename) {
   const entries = [];
+  let inHelper = false;
   for (const line of fs.readFileSync(filename, 'utf8').split(/\r?\n/)) {
     const found = EXPORT.exec(line);
-    if (found) entries.push([found[1], found[2]]);
+    if (found) {
+      if (Boolean(found[2]) !== line.endsWith('));')) return false;
+      entries.push([found[1], found[3], Boolean(found[2])]);
+      inHelper = false;
+    } else if (HELPER.test(line)) inHelper = entries.length === 0;
+    else if (inHelper && HELPER_BODY.test(line)) continue;
     else if (!OTHER.some((pattern) => pattern.test(line))) return false;
   }
   const exported = module.exports;
   Object.defineProperty(exported, '__esModule', { value: true });
-  for (const [name, request] of entries) {
+  for (const [name, request, star] of entries) {
     Object.defineProperty(exported, name, {
       configurable: true,
       enumerable: true,
       get() {
-        const value = module.require(request);
+        const required = module.require(request);
+        const value = star ? importStar(required) : required;
         Object.defineProperty(exported, name, {
           value, configurable: true, enumerable: true, writable: true,
         });
@@ -86,7 +144,8 @@ function loadLazyIndex(module, filename) {
 const load = Module._extensions['.js'];
 Module._extensions['.js'] = function (module, filename) {
   const name = filename.replace(/\\/g, '/');
-  if (lazyIndex && name.endsWith(PROVIDER_INDEX) && loadLazyIndex(module, filename)) return;
+  if (lazyIndex && PROVIDER_INDEXES.some((index) => name.endsWith(index))
+      && loadLazyIndex(module, filename)) return;
   if (skipTraces && name.endsWith(STACK_TRACE)) {
     Object.defineProperty(module.exports, '__esModule', { value: true });
     module.exports.captureStackTrace = function captureStackTrace() { return []; };
@@ -99,10 +158,11 @@ Module._extensions['.js'] = function (module, filename) {
 
 def _start_jsii_kernel() -> None:
     """Start jsii's Node kernel now (importing `constructs` loads the first
-    assembly) with NODE_PRELOAD_JS, unless cdktf was imported before the kit.
-    NODE_OPTIONS is changed only while the kernel starts; Node reads the script
-    at start-up and it is removed right after."""
-    if "cdktf" in sys.modules or not (
+    assembly) with NODE_PRELOAD_JS, unless the CDK library was imported before
+    the kit. NODE_OPTIONS (and, for cdktn, its creation-stack switch) is changed
+    only while the kernel starts; Node reads the script at start-up and it is
+    removed right after."""
+    if TOOLCHAIN in sys.modules or not (
         speedup_enabled(LAZY_NODE_ENV) or speedup_enabled(SKIP_TOKEN_TRACES_ENV)
     ):
         return
@@ -117,16 +177,20 @@ def _start_jsii_kernel() -> None:
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
         return
-    previous = os.environ.get("NODE_OPTIONS")
     quoted = script.replace("\\", "\\\\").replace('"', '\\"')
-    os.environ["NODE_OPTIONS"] = f'{previous or ""} --require "{quoted}"'.strip()
+    kernel_env = {"NODE_OPTIONS": f'{os.environ.get("NODE_OPTIONS") or ""} --require "{quoted}"'}
+    if TOOLCHAIN == "cdktn" and speedup_enabled(SKIP_TOKEN_TRACES_ENV):
+        kernel_env[CDKTN_CREATION_STACK_ENV] = os.environ.get(CDKTN_CREATION_STACK_ENV) or "1"
+    previous = {name: os.environ.get(name) for name in kernel_env}
+    os.environ.update({name: value.strip() for name, value in kernel_env.items()})
     try:
         import constructs  # noqa: F401  (its assembly is the first: the kernel starts)
     finally:
-        if previous is None:
-            os.environ.pop("NODE_OPTIONS", None)
-        else:
-            os.environ["NODE_OPTIONS"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -159,7 +223,14 @@ def _typing_with_cached_stub_hints() -> types.ModuleType:
 
 
 _CACHED_TYPING = _typing_with_cached_stub_hints() if speedup_enabled(CACHE_TYPE_HINTS_ENV) else None
-_BINDINGS = ("cdktf", "constructs", "cdktf_cdktf_provider_azurerm")
+_BINDINGS = (
+    "cdktf",
+    "cdktn",
+    "constructs",
+    "cdktf_cdktf_provider_azurerm",
+    "cdktn_provider_azurerm",
+    "cdktn_provider_azapi",
+)
 _skip_type_checks = False
 
 
@@ -177,7 +248,11 @@ def tune_bindings(module: types.ModuleType) -> None:
     if _CACHED_TYPING is not None and namespace.get("typing") is typing:
         module.typing = _CACHED_TYPING  # type: ignore[attr-defined]
     check = namespace.get("check_type")
-    if _skip_type_checks and getattr(check, "__module__", None) == module.__name__:
+    # cdktf's bindings define check_type per module; cdktn's import jsii's shared one.
+    if _skip_type_checks and getattr(check, "__module__", None) in (
+        module.__name__,
+        "jsii._type_checking",
+    ):
         module.check_type = _no_type_check  # type: ignore[attr-defined]
 
 
@@ -202,29 +277,29 @@ _start_jsii_kernel()
 import weakref  # noqa: E402
 
 import jsii  # noqa: E402
-from cdktf import (  # noqa: E402
-    Annotations,
-    App,
-    Aspects,
-    AzurermBackend,
-    Fn,
-    IAspect,
-    IResolvable,
-    IResolveContext,
-    LocalBackend,
-    TerraformOutput,
-    TerraformProvider,
-    TerraformResource,
-    TerraformResourceLifecycle,
-    TerraformStack,
-    Testing,
-    Token,
-)
+
+_CDK = importlib.import_module(TOOLCHAIN)
+Annotations = _CDK.Annotations
+App = _CDK.App
+Aspects = _CDK.Aspects
+AzurermBackend = _CDK.AzurermBackend
+Fn = _CDK.Fn
+IAspect = _CDK.IAspect
+IResolvable = _CDK.IResolvable
+IResolveContext = _CDK.IResolveContext
+LocalBackend = _CDK.LocalBackend
+TerraformOutput = _CDK.TerraformOutput
+TerraformProvider = _CDK.TerraformProvider
+TerraformResource = _CDK.TerraformResource
+TerraformResourceLifecycle = _CDK.TerraformResourceLifecycle
+TerraformStack = _CDK.TerraformStack
+Testing = _CDK.Testing
+Token = _CDK.Token
 
 from constructs import Construct, IConstruct  # noqa: E402
 
 for _name, _module in list(sys.modules.items()):
-    if _name.partition(".")[0] in ("cdktf", "constructs"):
+    if _name.partition(".")[0] in (TOOLCHAIN, "constructs"):
         tune_bindings(_module)
 
 
@@ -240,7 +315,8 @@ def is_token(value: object) -> bool:
 @jsii.implements(IResolvable)
 class _Dependable:
     """cdktf's own `dependable()` token (cdktf lib/tfExpression.ts, class
-    Dependable), which jsii does not export: it resolves to the element's fqn
+    Dependable; cdktn 0.24.0 lib/tfExpression.js has the same class), which
+    jsii does not export: it resolves to the element's fqn
     with braces suppressed, i.e. the bare address `azurerm_x.name` that
     Terraform's JSON syntax requires in `depends_on`. cdktf applies it to
     `depends_on=[...]` given at construction; this is the same token for
@@ -275,6 +351,7 @@ def depends_on_token(element: typing.Any) -> str:
 
 
 __all__ = [
+    "TOOLCHAIN",
     "depends_on_token",
     "is_token",
     "Annotations",

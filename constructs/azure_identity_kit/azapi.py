@@ -1,8 +1,11 @@
 """A small typed wrapper for the two azapi things the kit needs.
 
-No prebuilt cdktf package exists for azure/azapi with cdktf 0.21, so the
+cdktf: no prebuilt cdktf package exists for azure/azapi with cdktf 0.21, so the
 provider and `azapi_resource_action` are declared with cdktf's generic
-TerraformProvider/TerraformResource. The version is pinned here, in one place.
+TerraformProvider/TerraformResource, pinned to AZAPI_VERSION here.
+cdktn: the fork's typed bindings (`cdktn-provider-azapi` 1.0.0, azapi 2.13.0)
+are used instead. The constructs see the same two classes either way, and the
+synthesized addresses and attributes are the same (README "cdktf or cdktn").
 """
 
 from __future__ import annotations
@@ -11,30 +14,52 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._cdktf import (
+    TOOLCHAIN,
     Construct,
     TerraformProvider,
     TerraformResource,
     TerraformResourceLifecycle,
     TerraformStack,
+    tune_bindings,
 )
 
-AZAPI_SOURCE = "azure/azapi"
-AZAPI_VERSION = "2.4.0"
 _PROVIDER_ID = "azapi"
+TYPED = TOOLCHAIN == "cdktn"
+
+if TYPED:
+    from cdktn_provider_azapi import provider as _typed_provider
+    from cdktn_provider_azapi import resource_action as _typed_action
+
+    tune_bindings(_typed_provider)
+    tune_bindings(_typed_action)
+    # What cdktn-provider-azapi 1.0.0 is generated for and declares (Terraform reads
+    # provider source namespaces case-insensitively: the same provider as azure/azapi).
+    AZAPI_SOURCE = "Azure/azapi"
+    AZAPI_VERSION = "2.13.0"
+    _ProviderBase: type = _typed_provider.AzapiProvider
+    _ActionBase: type = _typed_action.ResourceAction
+else:
+    AZAPI_SOURCE = "azure/azapi"
+    AZAPI_VERSION = "2.4.0"
+    _ProviderBase = TerraformProvider
+    _ActionBase = TerraformResource
+
+_GENERIC_METADATA = {"provider_name": "azapi", "provider_version_constraint": AZAPI_VERSION}
 
 
-class AzapiProvider(TerraformProvider):
-    """`provider "azapi"`. Authentication comes from the environment, like azurerm."""
+class AzapiProvider(_ProviderBase):  # type: ignore[misc,valid-type]
+    """`provider "azapi"`. Authentication comes from the environment, like azurerm.
+    `config` takes the provider's argument names (use_oidc, use_cli, client_id, ...)."""
 
     def __init__(self, scope: Construct, construct_id: str = _PROVIDER_ID, **config: Any) -> None:
+        if TYPED:
+            super().__init__(scope, construct_id, **config)
+            return
         super().__init__(
             scope,
             construct_id,
             terraform_resource_type="azapi",
-            terraform_generator_metadata={
-                "provider_name": "azapi",
-                "provider_version_constraint": AZAPI_VERSION,
-            },
+            terraform_generator_metadata=_GENERIC_METADATA,
             terraform_provider_source=AZAPI_SOURCE,
         )
         for key, value in config.items():
@@ -48,7 +73,7 @@ class AzapiProvider(TerraformProvider):
         return existing if existing is not None else AzapiProvider(stack)  # type: ignore[return-value]
 
 
-class AzapiResourceAction(TerraformResource):
+class AzapiResourceAction(_ActionBase):  # type: ignore[misc,valid-type]
     """`azapi_resource_action`: one REST call (here: a PATCH) against a resource."""
 
     def __init__(
@@ -63,22 +88,35 @@ class AzapiResourceAction(TerraformResource):
         depends_on: Sequence[TerraformResource] = (),
         replace_triggered_by: Sequence[TerraformResource] = (),
     ) -> None:
+        lifecycle = (
+            TerraformResourceLifecycle(replace_triggered_by=list(replace_triggered_by))
+            if replace_triggered_by
+            else None
+        )
+        common = {
+            "provider": AzapiProvider.of(scope),
+            "depends_on": list(depends_on) or None,
+            "lifecycle": lifecycle,
+        }
+        if TYPED:
+            super().__init__(
+                scope,
+                construct_id,
+                type=resource_type,
+                resource_id=resource_id,
+                method=method,
+                body=dict(body),
+                **common,
+            )
+            return
         super().__init__(
             scope,
             construct_id,
             terraform_resource_type="azapi_resource_action",
-            terraform_generator_metadata={
-                "provider_name": "azapi",
-                "provider_version_constraint": AZAPI_VERSION,
-            },
-            provider=AzapiProvider.of(scope),
-            depends_on=list(depends_on) or None,
+            terraform_generator_metadata=_GENERIC_METADATA,
+            **common,
         )
         self.add_override("type", resource_type)
         self.add_override("resource_id", resource_id)
         self.add_override("method", method)
         self.add_override("body", dict(body))
-        if replace_triggered_by:
-            self.lifecycle = TerraformResourceLifecycle(
-                replace_triggered_by=list(replace_triggered_by)
-            )

@@ -1,4 +1,10 @@
-"""Fast access to the azurerm provider bindings.
+"""Fast access to the azurerm provider bindings of the loaded toolchain.
+
+cdktf (the default): `cdktf-cdktf-provider-azurerm` 14.23.1, azurerm 4.55.0.
+cdktn (the fork): `cdktn-provider-azurerm` 18.9.0, azurerm 5.10.0. Both packages
+have the same submodule and class names; what azurerm 5 changed in the fields
+the kit writes is handled by the constructs through AZURERM_MAJOR (README,
+"cdktf or cdktn").
 
 `import cdktf_cdktf_provider_azurerm` runs a package `__init__` that imports all
 ~1,500 resource submodules (about 6 s and 400 MB) although each submodule needs
@@ -6,7 +12,8 @@ only the package's `_jsii` module. Before the first import we register a light
 parent package instead: the same `__path__`, no eager imports, and a PEP 562
 `__getattr__` that imports any submodule on first attribute access. Code that
 imports the provider package directly therefore keeps working, and the
-synthesized JSON is byte-identical (tests/test_fast_import.py).
+synthesized JSON is byte-identical (tests/test_fast_import.py). The fork's
+package is lazy like this by itself, so it is used as it is.
 
 Turn it off with AZURE_IDENTITY_KIT_EAGER_PROVIDER=1; if the real package was
 imported first, it is used as it is.
@@ -21,13 +28,19 @@ import types
 
 # _cdktf first: it starts jsii's Node kernel, which then loads the provider's
 # JavaScript lazily too (see _cdktf.py); tune_bindings caches type hints.
-from ._cdktf import EAGER_ENV, tune_bindings
+from ._cdktf import EAGER_ENV, TOOLCHAIN, tune_bindings
 
-PACKAGE = "cdktf_cdktf_provider_azurerm"
+PACKAGE = {"cdktf": "cdktf_cdktf_provider_azurerm", "cdktn": "cdktn_provider_azurerm"}[TOOLCHAIN]
+# The azurerm provider major version the bindings are generated for.
+AZURERM_MAJOR = {"cdktf": 4, "cdktn": 5}[TOOLCHAIN]
 
 
 def _install_light_parent() -> None:
-    if PACKAGE in sys.modules or os.environ.get(EAGER_ENV, "") not in ("", "0"):
+    if (
+        TOOLCHAIN != "cdktf"
+        or PACKAGE in sys.modules
+        or os.environ.get(EAGER_ENV, "") not in ("", "0")
+    ):
         return
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
@@ -53,9 +66,12 @@ def _install_light_parent() -> None:
 
 
 _install_light_parent()
+# The import below names the loaded toolchain's provider package through this
+# alias, so that list stays one line per resource type for both toolchains.
+sys.modules[f"{__name__}_bindings"] = importlib.import_module(PACKAGE)
 
 # Only what the kit uses. Adding a resource type means adding one line here.
-from cdktf_cdktf_provider_azurerm import (  # noqa: E402
+from .azurerm_bindings import (  # noqa: E402  (the alias above)
     container_app,
     container_app_environment,
     container_app_environment_dapr_component,
@@ -110,3 +126,28 @@ __all__ = [
     "virtual_machine_extension",
     "virtual_network",
 ]
+
+
+# --- azurerm 4 -> 5: the fields the kit writes that changed (README "cdktf or cdktn") ---
+# Each difference has one function here; constructs call it instead of naming the field.
+
+# The azurerm field that names a federated credential's identity.
+FEDERATED_CREDENTIAL_IDENTITY_FIELD = {4: "parent_id", 5: "user_assigned_identity_id"}[
+    AZURERM_MAJOR
+]
+
+
+def federated_credential_identity(identity_id: str, resource_group_name: str) -> dict[str, str]:
+    """Keyword arguments of `FederatedIdentityCredential` that name its identity.
+    azurerm 4: `parent_id` + `resource_group_name`; azurerm 5 replaced both by
+    `user_assigned_identity_id` (5.0 upgrade guide; azurerm 5.x docs,
+    r/federated_identity_credential)."""
+    if AZURERM_MAJOR >= 5:
+        return {"user_assigned_identity_id": identity_id}
+    return {"parent_id": identity_id, "resource_group_name": resource_group_name}
+
+
+# azurerm 5 added `identity_id` to a container app's `custom_scale_rule` (5.x docs,
+# r/container_app); azurerm 4 has no identity on any scale rule, so the kit adds
+# identity-authenticated scale rules there with an azapi PATCH (container_app.py).
+SCALE_RULE_IDENTITY_NATIVE = AZURERM_MAJOR >= 5

@@ -11,7 +11,12 @@ from typing import Literal
 from ._cdktf import Annotations, Construct, TerraformResourceLifecycle
 from .acr_pull_binding import AcrPullBinding, RegistryRef, check_image_registry, pull_binding_for
 from .azapi import AzapiResourceAction
-from .azurerm import container_app, container_app_environment_dapr_component, container_registry
+from .azurerm import (
+    SCALE_RULE_IDENTITY_NATIVE,
+    container_app,
+    container_app_environment_dapr_component,
+    container_registry,
+)
 from .errors import KitValidationError, child_path
 from .identity import (
     AZURE_CLIENT_ID,
@@ -394,6 +399,7 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
         if not rules:
             return None
         body_rules = []
+        native_rules: list = []
         grants = []
         for rule in rules:
             system = rule.identity == "system"
@@ -410,6 +416,20 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
             grants.append(result)
             if not system:  # a system-assigned grant can only follow the app
                 result.apply_before(self.resource)
+            if SCALE_RULE_IDENTITY_NATIVE:
+                native_rules.append(
+                    container_app.ContainerAppTemplateCustomScaleRule(
+                        name=rule.name,
+                        custom_rule_type="azure-queue",  # the KEDA scaler azureQueue runs
+                        metadata={
+                            "accountName": rule.account_name,
+                            "queueName": rule.queue_name,
+                            "queueLength": str(rule.queue_length),
+                        },
+                        identity_id=identity_key,
+                    )
+                )
+                continue
             body_rules.append(
                 {
                     "name": rule.name,
@@ -421,6 +441,9 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
                     },
                 }
             )
+        if native_rules:  # azurerm 5: the app carries the rules, no PATCH needed
+            self.resource.template.put_custom_scale_rule(native_rules)
+            return None
         # azurerm 4.55 cannot express these rules: it must not plan them away,
         # and every azurerm update of the app rewrites the template, so the
         # PATCH is replaced (re-run) whenever the app changes.

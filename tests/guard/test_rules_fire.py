@@ -184,6 +184,7 @@ def key_vault_access_policy(stack: TerraformStack) -> str:
         location=LOCATION,
         tenant_id="22222222-2222-2222-2222-222222222222",
         sku_name="standard",
+        rbac_authorization_enabled=False,  # required from azurerm 5 on
         access_policy=[
             key_vault.KeyVaultAccessPolicy(
                 tenant_id="22222222-2222-2222-2222-222222222222",

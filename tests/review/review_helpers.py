@@ -160,7 +160,15 @@ def diff(tmp_path: Path, base: dict[str, dict], head: dict[str, dict], *args: st
 
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "constructs" / "azure_identity_kit"
-HEAVY = ("cdktf", "jsii", "constructs", "cdktf_cdktf_provider_azurerm")
+HEAVY = (
+    "cdktf",
+    "cdktn",
+    "jsii",
+    "constructs",
+    "cdktf_cdktf_provider_azurerm",
+    "cdktn_provider_azurerm",
+    "cdktn_provider_azapi",
+)
 _BOOT = """
 import sys, types
 parent = types.ModuleType("azure_identity_kit")
