@@ -682,3 +682,49 @@ def test_public_network_access_unknown_is_medium(tmp_path):
 def test_new_registry_with_default_public_access_is_not_an_exposure_change(tmp_path):
     doc = plan(rc("azurerm_container_registry.acr", ["create"], None, {"name": "x"}))
     assert_no_flag(flags(tmp_path, doc), "public-network-access")
+
+
+# --- which type has which setting ------------------------------------------------------------
+
+
+def test_flex_function_has_no_ftp_setting_so_its_absence_is_not_an_opening(tmp_path):
+    flex = "azurerm_function_app_flex_consumption.fn"
+    after = {"name": "fn", "webdeploy_publish_basic_authentication_enabled": False}
+    assert_no_flag(
+        flags(tmp_path, plan(rc(flex, ["create"], None, after))), "app-basic-publishing-auth"
+    )
+    opened = flags(tmp_path, plan(rc(flex, ["create"], None, {"name": "fn"})))
+    message = by_rule(opened, "app-basic-publishing-auth")[0]["message"]
+    assert "webdeploy_publish_basic_authentication_enabled" in message, message
+
+
+def test_logic_app_scm_basic_auth_turned_on_is_high(tmp_path):
+    logic = "azurerm_logic_app_standard.flow"
+    closed = {
+        "name": "flow",
+        "ftp_publish_basic_authentication_enabled": False,
+        "scm_publish_basic_authentication_enabled": False,
+    }
+    opened = closed | {"scm_publish_basic_authentication_enabled": True}
+    result = flags(tmp_path, plan(rc(logic, ["update"], closed, opened)))
+    assert_flag(result, "high", "app-basic-publishing-auth", logic)
+
+
+def test_sql_managed_instance_entra_only_turned_off_is_high(tmp_path):
+    mi = "azurerm_mssql_managed_instance.mi"
+    block = "azure_active_directory_administrator"
+    closed = {"name": "mi", block: [{"azuread_authentication_only_enabled": True}]}
+    opened = {"name": "mi", block: [{"azuread_authentication_only_enabled": False}]}
+    assert_flag(
+        flags(tmp_path, plan(rc(mi, ["update"], closed, opened))), "high", "sql-password-auth", mi
+    )
+    only_low(flags(tmp_path, plan(rc(mi, ["update"], opened, closed))))
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_credential_in_a_block_that_becomes_unknown_is_not_printed(tmp_path, fmt):
+    """An unknown block folds the old value into one row; a key inside it stays hidden."""
+    before = site(AzureWebJobsStorage=CONN)
+    doc = plan(rc(WEB, ["update"], before, {"name": "site"}, unknown={"app_settings": True}))
+    out = review(tmp_path, doc, "--format", fmt).out
+    assert "KEY-LEAK-1" not in out, f"a key inside a folded block leaked into {fmt}"

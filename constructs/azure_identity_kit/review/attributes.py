@@ -17,12 +17,14 @@ from .values import mask_at, name_is_secret, value_is_secret
 
 UNKNOWN = "unknown"
 
-WEB_APPS = frozenset(
+APP_SERVICE = frozenset(
     f"azurerm_{os}_{kind}{slot}"
     for os in ("linux", "windows")
     for kind in ("web_app", "function_app")
     for slot in ("", "_slot")
-) | {"azurerm_logic_app_standard", "azurerm_function_app_flex_consumption"}
+)
+LOGIC_APP = "azurerm_logic_app_standard"
+FLEX_FUNCTION = "azurerm_function_app_flex_consumption"
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,8 @@ CREDENTIAL_SWITCHES = (
     Switch(
         "sql-password-auth",
         frozenset({"azurerm_mssql_managed_instance"}),
-        (("azuread_authentication_only", False),),
-        "azure_active_directory_administrator.azuread_authentication_only",
+        (("azuread_authentication_only_enabled", False),),
+        "azure_active_directory_administrator.azuread_authentication_only_enabled",
         "password authentication",
         "so SQL logins with passwords work again beside Entra ID",
         block="azure_active_directory_administrator",
@@ -89,7 +91,7 @@ CREDENTIAL_SWITCHES = (
     ),
     Switch(
         "app-basic-publishing-auth",
-        WEB_APPS,
+        APP_SERVICE | {LOGIC_APP},
         (("ftp_publish_basic_authentication_enabled", True),),
         "ftp_publish_basic_authentication_enabled",
         "FTP basic publishing credentials",
@@ -98,12 +100,21 @@ CREDENTIAL_SWITCHES = (
     ),
     Switch(
         "app-basic-publishing-auth",
-        WEB_APPS,
+        APP_SERVICE | {FLEX_FUNCTION},
         (("webdeploy_publish_basic_authentication_enabled", True),),
         "webdeploy_publish_basic_authentication_enabled",
         "Web Deploy basic publishing credentials",
         "so the app's publishing username and password can deploy code through Web Deploy "
         "and the SCM site, bypassing Entra ID",
+    ),
+    Switch(
+        "app-basic-publishing-auth",
+        frozenset({LOGIC_APP}),
+        (("scm_publish_basic_authentication_enabled", True),),
+        "scm_publish_basic_authentication_enabled",
+        "SCM basic publishing credentials",
+        "so the app's publishing username and password can deploy code through the SCM site, "
+        "bypassing Entra ID",
     ),
     Switch(
         "key-vault-leaves-rbac",
@@ -243,7 +254,7 @@ def credential_settings(attrs: dict | None, unknown=None, secret_refs=()) -> set
             or (mask_at(unknown, ("connection_string", i)) and "connection_string" in secret_refs)
         ):
             found.add(f"connection_string.{block.get('name') or i}")
-    for key in ("storage_account_access_key", "storage_account_key"):
+    for key in ("storage_account_access_key", "storage_access_key"):
         if (isinstance(attrs.get(key), str) and attrs[key]) or mask_at(unknown, (key,)):
             found.add(key)
     return found

@@ -39,7 +39,7 @@ _SECRET_NAME = re.compile(
 # Values that carry a credential whatever their name: a connection string with an account key,
 # shared access key, SAS signature or password (a Key Vault reference carries none).
 _CREDENTIAL_TEXT = re.compile(
-    r"(?:^|;)\s*(?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=|[?&]sig=",
+    r"(?:^|[;\"])\s*(?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=|[?&]sig=",
     re.IGNORECASE,
 )
 # Leaves whose meaning comes from their container: secret[0].value, connection_string[0].value,
@@ -52,6 +52,9 @@ def name_is_secret(name: object) -> bool:
 
 
 def value_is_secret(value: object) -> bool:
+    """A string, or any string inside a block or list, that carries a credential."""
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value)
     return isinstance(value, str) and bool(_CREDENTIAL_TEXT.search(value))
 
 
