@@ -728,3 +728,14 @@ def test_credential_in_a_block_that_becomes_unknown_is_not_printed(tmp_path, fmt
     doc = plan(rc(WEB, ["update"], before, {"name": "site"}, unknown={"app_settings": True}))
     out = review(tmp_path, doc, "--format", fmt).out
     assert "KEY-LEAK-1" not in out, f"a key inside a folded block leaked into {fmt}"
+
+
+def test_new_rbac_vault_with_unknown_deprecated_twin_is_not_flagged(tmp_path):
+    """azurerm 4.x computes enable_rbac_authorization from rbac_authorization_enabled."""
+    after = {"name": "kv", "rbac_authorization_enabled": True, "enable_rbac_authorization": None}
+    doc = plan(rc(KV, ["create"], None, after, unknown={"enable_rbac_authorization": True}))
+    assert_no_flag(flags(tmp_path, doc), "key-vault-leaves-rbac")
+    stale = {"name": "kv", "rbac_authorization_enabled": True, "enable_rbac_authorization": False}
+    assert_flag(
+        flags(tmp_path, plan(rc(KV, ["create"], None, stale))), "high", "key-vault-leaves-rbac", KV
+    )

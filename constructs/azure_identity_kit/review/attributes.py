@@ -160,8 +160,9 @@ def _first_block(value):
 def switch_state(switch: Switch, attrs: dict | None, unknown=None) -> bool | str | None:
     """True (open), False (closed), UNKNOWN, or None when attrs is None.
 
-    Any generation's name saying "open" wins, so a stale value under the other name cannot
-    hide an opening."""
+    A known "open" under any generation's name wins, so a stale value under the other name
+    cannot hide an opening; a known "closed" wins over an unknown companion, which is what
+    azurerm 4.x plans show for the computed twin of the name a configuration sets."""
     if attrs is None:
         return None
     root, prefix = attrs, ()
@@ -181,9 +182,9 @@ def switch_state(switch: Switch, attrs: dict | None, unknown=None) -> bool | str
             seen.append(value == open_value)
     if any(seen):
         return True
-    if unsure:
-        return UNKNOWN
-    return False if seen else True
+    if seen:
+        return False
+    return UNKNOWN if unsure else True
 
 
 def opened_by(switch: Switch, attrs: dict) -> str:
