@@ -566,7 +566,7 @@ def federated_credential_rules(c: Change, ctx: Context) -> Iterator[Flag]:
             whose = "another repository's" if same_owner else "another organization's"
             broader.append(f"its subject moves to {whose} workflows, which now sign in as it")
         elif old and old.rank and new.rank and new.rank > old.rank:
-            broader.append(f"its subject widens to {new.who}, who now sign in as its identity")
+            broader.append(f"its subject widens so that {new.who} can now sign in as its identity")
         elif old and old.rank and new.rank and new.rank < old.rank:
             narrowed = True
         else:
@@ -668,7 +668,7 @@ def credential_path_rules(c: Change, ctx: Context) -> Iterator[Flag]:
             text = (
                 f"It is created with {opened}, which turns {switch.what} on"
                 if c.before is None
-                else f"It sets {opened}, turning {switch.what} back on"
+                else f"It changes to {opened}, turning {switch.what} back on"
             )
             yield _flag(c, Severity.HIGH, switch.rule, f"{text}, {switch.why}.")
         else:
@@ -775,7 +775,7 @@ def exposure_rules(c: Change, ctx: Context) -> Iterator[Flag]:
     if before is not False or after is False:
         return
     if after is True:
-        text = f"It sets {attr.opened_by(switch, c.after)}, turning {switch.what} back on"
+        text = f"It changes to {attr.opened_by(switch, c.after)}, turning {switch.what} back on"
     else:
         text = f"Its {switch.setting} is known only after apply and may turn {switch.what} on"
     yield _flag(c, Severity.MEDIUM, switch.rule, f"{text}, {switch.why}.")
