@@ -739,3 +739,16 @@ def test_new_rbac_vault_with_unknown_deprecated_twin_is_not_flagged(tmp_path):
     assert_flag(
         flags(tmp_path, plan(rc(KV, ["create"], None, stale))), "high", "key-vault-leaves-rbac", KV
     )
+
+
+def test_dropping_a_weaker_duplicate_grant_is_not_an_escalation(tmp_path):
+    """Owner already held, the extra Reader grant for the same principal and scope goes away."""
+    keep, drop = "azurerm_role_assignment.owner", "azurerm_role_assignment.reader"
+    owner = grant("Storage Blob Data Owner", CONTAINER) | {"id": "ra-1"}
+    doc = plan(
+        rc(keep, ["update"], owner | {"description": "a"}, owner | {"description": "b"}),
+        rc(drop, ["delete"], grant("Storage Blob Data Reader", CONTAINER) | {"id": "ra-2"}, None),
+    )
+    result = flags(tmp_path, doc)
+    assert_no_flag(result, "role-escalated", "role-narrowed", "role-moved")
+    assert_flag(result, "medium", "role-removed", drop)

@@ -248,7 +248,7 @@ def role_assignment_rules(c: Change, ctx: Context) -> Iterator[Flag]:
                 f"It grants {role_name(c.after, ctx) or 'a role'} at resource group scope, so the "
                 "principal reaches every current and future resource in the group.",
             )
-    if c.after is not None and c.action != "delete":
+    if c.after is not None and c.action in ("create", "replace"):
         yield from _role_changes(c, ctx)
     if c.action == "delete":
         if moved := _kept_as(c, ctx):
