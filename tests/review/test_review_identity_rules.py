@@ -752,3 +752,75 @@ def test_dropping_a_weaker_duplicate_grant_is_not_an_escalation(tmp_path):
     result = flags(tmp_path, doc)
     assert_no_flag(result, "role-escalated", "role-narrowed", "role-moved")
     assert_flag(result, "medium", "role-removed", drop)
+
+
+# --- image pulls and container app secrets ---------------------------------------------------
+
+GROUP = "azurerm_container_group.job"
+BY_IDENTITY = {"server": "acr.azurecr.io", "user_assigned_identity_id": UAI_ID}
+BY_PASSWORD = {"server": "acr.azurecr.io", "username": "acr", "password": "PULL-LEAK"}
+PULL_MASK = {"image_registry_credential": [{"password": True}]}
+
+
+def test_new_container_group_pulling_by_password_is_high(tmp_path):
+    doc = plan(
+        rc(
+            GROUP,
+            ["create"],
+            None,
+            {"image_registry_credential": [BY_PASSWORD]},
+            after_sensitive=PULL_MASK,
+        )
+    )
+    result = flags(tmp_path, doc)
+    assert_flag(result, "high", "pull-password", GROUP)
+    assert "PULL-LEAK" not in result.out
+
+
+def test_second_registry_added_with_password_is_high(tmp_path):
+    other = BY_PASSWORD | {"server": "other.azurecr.io"}
+    before = {"image_registry_credential": [BY_PASSWORD]}
+    after = {"image_registry_credential": [BY_PASSWORD, other]}
+    masks = {
+        "before_sensitive": PULL_MASK,
+        "after_sensitive": {"image_registry_credential": [{"password": True}] * 2},
+    }
+    assert_flag(
+        flags(tmp_path, plan(rc(GROUP, ["update"], before, after, **masks))),
+        "high",
+        "pull-password",
+        GROUP,
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ([BY_PASSWORD], [BY_PASSWORD]),
+        ([BY_PASSWORD], [BY_IDENTITY]),
+        (None, [BY_IDENTITY]),
+    ],
+    ids=["password-kept", "password-to-identity", "new-by-identity"],
+)
+def test_pull_kept_or_moved_to_identity_is_not_flagged(tmp_path, before, after):
+    old = None if before is None else {"image_registry_credential": before, "tags": {}}
+    new = {"image_registry_credential": after, "tags": {"a": "b"}}
+    doc = plan(rc(GROUP, ["create" if old is None else "update"], old, new))
+    assert_no_flag(flags(tmp_path, doc), "pull-password")
+
+
+def test_key_vault_secret_replaced_by_an_unknown_value_is_high(tmp_path):
+    kv_ref = "https://kv-app.vault.azure.net/secrets/db"
+    before = {"secret": [{"name": "db", "key_vault_secret_id": kv_ref, "identity": UAI_ID}]}
+    after = {"secret": [{"name": "db", "value": None}]}
+    doc = plan(
+        rc(
+            APP,
+            ["update"],
+            before,
+            after,
+            unknown={"secret": [{"value": True}]},
+            after_sensitive={"secret": True},
+        )
+    )
+    assert_flag(flags(tmp_path, doc), "high", "secret-literal", APP)

@@ -482,10 +482,17 @@ def _uses(items: list[dict], *keys: str) -> bool:
     return any(any(item.get(k) for k in keys) for item in items)
 
 
+def _server(block: dict) -> str:
+    return str(block.get("server") or "").strip().lower()
+
+
 def credential_rules(c: Change, ctx: Context) -> Iterator[Flag]:
-    """An identity-based pull or secret reference replaced by a stored password or value."""
-    if c.before is None or c.after is None or c.action == "delete":
+    """An image pull by password (ACR always accepts an identity instead), or a Key Vault
+    secret reference replaced by a stored value. A new literal secret alone is not flagged:
+    some third-party APIs offer nothing but a key."""
+    if c.after is None or c.action == "delete":
         return
+    before = c.before or {}
     pulls = {
         "azurerm_container_app": ("registry", ("identity",), ("username", "password_secret_name")),
         "azurerm_container_group": (
@@ -495,12 +502,15 @@ def credential_rules(c: Change, ctx: Context) -> Iterator[Flag]:
         ),
     }
     if c.type in pulls:
-        attr, identity_keys, password_keys = pulls[c.type]
-        old, new = blocks(c.before.get(attr)), blocks(c.after.get(attr))
+        attr_name, identity_keys, password_keys = pulls[c.type]
+        old, new = blocks(before.get(attr_name)), blocks(c.after.get(attr_name))
         with_password = [
             r for r in new if _uses([r], *password_keys) and not _uses([r], *identity_keys)
         ]
-        if _uses(old, *identity_keys) and with_password:
+        had_password = {
+            _server(r) for r in old if _uses([r], *password_keys) and not _uses([r], *identity_keys)
+        }
+        if c.before is not None and _uses(old, *identity_keys) and with_password:
             yield _flag(
                 c,
                 Severity.HIGH,
@@ -508,14 +518,22 @@ def credential_rules(c: Change, ctx: Context) -> Iterator[Flag]:
                 "Its image pull switches from a managed identity to a username and password, a "
                 "long-lived secret that must be stored and rotated.",
             )
+        elif any(_server(r) not in had_password for r in with_password):
+            yield _flag(
+                c,
+                Severity.HIGH,
+                "pull-password",
+                "It pulls images with a username and password instead of a managed identity, a "
+                "long-lived secret that must be stored and rotated.",
+            )
     if c.type == "azurerm_container_app":
-        from_vault = {
-            s.get("name") for s in blocks(c.before.get("secret")) if s.get("key_vault_secret_id")
-        }
+        old_secrets = blocks(before.get("secret"))
+        from_vault = {s.get("name") for s in old_secrets if s.get("key_vault_secret_id")}
         literal = {
             s.get("name")
-            for s in blocks(c.after.get("secret"))
-            if s.get("value") and not s.get("key_vault_secret_id")
+            for i, s in enumerate(blocks(c.after.get("secret")))
+            if not s.get("key_vault_secret_id")
+            and (s.get("value") or mask_at(c.after_unknown, ("secret", i, "value")))
         }
         if from_vault & literal:
             yield _flag(
