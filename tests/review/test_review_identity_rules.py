@@ -824,3 +824,39 @@ def test_key_vault_secret_replaced_by_an_unknown_value_is_high(tmp_path):
         )
     )
     assert_flag(flags(tmp_path, doc), "high", "secret-literal", APP)
+
+
+# --- the role table --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("Storage Blob Data Reader", "Storage Blob Data Contributor", "more"),
+        ("Storage Blob Data Owner", "Storage Blob Data Contributor", "less"),
+        ("Key Vault Secrets Officer", "Key Vault Administrator", "more"),
+        ("Key Vault Administrator", "Key Vault Secrets User", "less"),
+        ("AcrPull", "AcrPush", "more"),
+        ("Reader", "Contributor", "more"),
+        ("Storage Blob Data Owner", "Contributor", "more"),
+        ("Contributor", "Owner", "more"),
+        ("Owner", "AcrPull", "less"),
+        ("Storage Blob Data Reader", "Storage Queue Data Reader", None),
+        ("Reader", "Storage Blob Data Reader", None),
+        ("Key Vault Secrets Officer", "Key Vault Crypto Officer", None),
+        ("User Access Administrator", "Role Based Access Control Administrator", None),
+        ("AcrPull", "AcrPull", "same"),
+        ("My Custom Role", "Owner", None),
+    ],
+)
+def test_role_ranking(old, new, expected):
+    from azure_identity_kit.review.roles import compare
+
+    assert compare(old, new) == expected, f"{old} -> {new}"
+
+
+def test_every_role_guid_names_a_ranked_role():
+    from azure_identity_kit.review.roles import ROLE_IDS, ROLE_NAMES
+
+    unranked = [name for name in ROLE_IDS.values() if name.lower() not in ROLE_NAMES]
+    assert not unranked, f"GUIDs without a rank: {unranked}"
