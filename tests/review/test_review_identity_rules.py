@@ -860,3 +860,20 @@ def test_every_role_guid_names_a_ranked_role():
 
     unranked = [name for name in ROLE_IDS.values() if name.lower() not in ROLE_NAMES]
     assert not unranked, f"GUIDs without a rank: {unranked}"
+
+
+def test_function_storage_key_unknown_counts_only_when_configured_from_a_key(tmp_path):
+    identity = {"name": "fn", "storage_uses_managed_identity": True}
+    pending = {"name": "fn", "storage_account_access_key": None}
+    unknown = {"storage_account_access_key": True}
+    keyed = plan(
+        rc(FUNC, ["update"], identity, pending, unknown=unknown),
+        config_refs={
+            FUNC: {
+                "storage_account_access_key": ["azurerm_storage_account.data.primary_access_key"]
+            }
+        },
+    )
+    assert_flag(flags(tmp_path, keyed), "high", "app-setting-credential", FUNC)
+    computed = plan(rc(FUNC, ["create"], None, pending, unknown=unknown))
+    assert_no_flag(flags(tmp_path, computed), "app-setting-credential")

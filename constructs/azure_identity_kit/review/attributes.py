@@ -256,7 +256,8 @@ def credential_settings(attrs: dict | None, unknown=None, secret_refs=()) -> set
         ):
             found.add(f"connection_string.{block.get('name') or i}")
     for key in ("storage_account_access_key", "storage_access_key"):
-        if (isinstance(attrs.get(key), str) and attrs[key]) or mask_at(unknown, (key,)):
+        value = attrs.get(key)
+        if (isinstance(value, str) and value) or (mask_at(unknown, (key,)) and key in secret_refs):
             found.add(key)
     return found
 
