@@ -96,7 +96,7 @@ def test_key_vault_reference_by_pull_identity_granted_on_the_secret_before_the_a
     key, grant = kv[0]
     assert grant["scope"] == VAULT.resource_id + "/secrets/db-password", "narrowest: the one secret"
     assert grant["principal_id"] == ref(UAI, pull_key, "principal_id")
-    assert "${" + f"{RA}.{key}" + "}" in app["depends_on"]
+    assert f"{RA}.{key}" in app["depends_on"]
     env = {e["name"]: e for e in app["template"]["container"][0]["env"]}
     assert env["DB_PASSWORD"] == {"name": "DB_PASSWORD", "secret_name": "db-password"}
 
@@ -122,7 +122,7 @@ def test_identity_settings_patch_defaults_pull_none_runtime_main():
     runtime_key, _ = by_name(doc, UAI, "id-app-dev")
     actions = resources(doc, ACTION)
     settings = next(v for k, v in actions.items() if "identity-settings" in k)
-    assert settings["type"] == "Microsoft.App/containerApps@2024-03-01"
+    assert settings["type"] == "Microsoft.App/containerApps@2025-01-01"
     assert settings["method"] == "PATCH", "a PUT would resend the app without its secrets"
     assert settings["resource_id"] == ref("azurerm_container_app", app_key, "id")
     assert settings["body"] == {

@@ -174,7 +174,7 @@ def test_pull_waits_for_the_acrpull_role_assignment():
     assert assignment["principal_id"] == ref(UAI, pull_key, "principal_id")
     assert assignment["scope"] == REGISTRY_ID, "AcrPull is scoped to the one registry"
     assert assignment["principal_type"] == "ServicePrincipal"
-    assert "${" + f"{RA}.{key}" + "}" in group["depends_on"], "group must depend on AcrPull"
+    assert f"{RA}.{key}" in group["depends_on"], "group must depend on AcrPull"
 
 
 def test_given_pull_identity_is_used_and_none_is_created():
@@ -247,8 +247,8 @@ def test_runtime_grants_are_ordered_before_the_group_system_grants_after():
     runtime_key, _ = by_name(doc, UAI, "id-worker-dev")
     assert grants[blob]["principal_id"] == ref(UAI, runtime_key, "principal_id")
     assert grants[blob]["scope"] == CONTAINER_ID, "blob role scoped to the one container"
-    assert "${" + f"{RA}.{blob}" + "}" in resource["depends_on"], "runtime grant before the group"
-    assert "${" + f"{RA}.{system}" + "}" not in resource["depends_on"], "would be a cycle"
+    assert f"{RA}.{blob}" in resource["depends_on"], "runtime grant before the group"
+    assert f"{RA}.{system}" not in resource["depends_on"], "would be a cycle"
     assert grants[system]["principal_id"] == ref(CG, group_key, "identity[0].principal_id"), (
         "a system-assigned grant goes to the group's own principal"
     )
@@ -268,7 +268,7 @@ def test_system_assigned_grant_when_there_is_no_runtime_identity():
     )
     assert assignment["principal_id"] == ref(CG, group_key, "identity[0].principal_id")
     assert key.startswith("worker_system-identity-grant-"), "lives under the construct"
-    assert "${" + f"{RA}.{key}" + "}" not in resource["depends_on"]
+    assert f"{RA}.{key}" not in resource["depends_on"]
 
 
 def test_grant_without_a_runtime_identity_is_refused():
@@ -537,3 +537,14 @@ def test_boundary_names_are_accepted():
     ContainerInstanceFromAcr(
         stack, "label", _props(name="w-3", network=AciPublicNetwork(dns_name_label="abc"))
     )
+
+
+def test_image_from_another_acr_is_refused():
+    stack = new_stack()
+    with pytest.raises(KitValidationError) as error:
+        ContainerInstanceFromAcr(
+            stack, "worker", _props(containers=_c(image="crother.azurecr.io/worker:1"))
+        )
+    assert error.value.rule_id == "image-registry-mismatch"
+    assert str(error.value).startswith("test/worker: [image-registry-mismatch]")
+    assert "crother.azurecr.io" in str(error.value)

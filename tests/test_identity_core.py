@@ -148,7 +148,7 @@ def test_grant_handle_orders_a_consumer_after_the_role_assignment():
     doc = synth(stack)
     ra_key, _ = only(doc, RA)
     assert resources(doc, "azurerm_resource_group")["consumer"]["depends_on"] == [
-        "${" + f"{RA}.{ra_key}" + "}"
+        f"{RA}.{ra_key}"
     ], "the consumer must depend on the role assignment exactly once"
 
 

@@ -65,7 +65,7 @@ def test_api_pulls_through_its_pull_identity_after_the_acrpull_grant(env, stack_
     key, assignment = acr_pull[0]
     assert assignment["principal_id"] == ref(UAI, pull_id, "principal_id")
     assert assignment["scope"] == ref("azurerm_container_registry", registry_id, "id")
-    assert "${" + f"{RA}.{key}" + "}" in app.get("depends_on", []), (
+    assert f"{RA}.{key}" in app.get("depends_on", []), (
         "the app must depend_on the AcrPull role assignment so the first pull has permission"
     )
 

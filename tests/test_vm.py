@@ -215,7 +215,7 @@ def test_runtime_identity_grants_are_ordered_before_the_vm():
         if v["role_definition_name"] == "Storage Blob Data Contributor"
     )
     assert blob["principal_id"] == ref(UAI, runtime_key, "principal_id")
-    assert "${" + f"{RA}.{blob_key}" + "}" in vm["depends_on"]
+    assert f"{RA}.{blob_key}" in vm["depends_on"]
     assert vm["identity"]["type"] == "SystemAssigned, UserAssigned"
     assert vm["identity"]["identity_ids"][0] == ref(UAI, runtime_key, "id")
 

@@ -199,6 +199,9 @@ def skip_type_checks() -> None:
 
 _start_jsii_kernel()
 
+import weakref  # noqa: E402
+
+import jsii  # noqa: E402
 from cdktf import (  # noqa: E402
     Annotations,
     App,
@@ -206,6 +209,8 @@ from cdktf import (  # noqa: E402
     AzurermBackend,
     Fn,
     IAspect,
+    IResolvable,
+    IResolveContext,
     LocalBackend,
     TerraformOutput,
     TerraformProvider,
@@ -232,7 +237,45 @@ def is_token(value: object) -> bool:
     return Token.is_unresolved(value)
 
 
+@jsii.implements(IResolvable)
+class _Dependable:
+    """cdktf's own `dependable()` token (cdktf lib/tfExpression.ts, class
+    Dependable), which jsii does not export: it resolves to the element's fqn
+    with braces suppressed, i.e. the bare address `azurerm_x.name` that
+    Terraform's JSON syntax requires in `depends_on`. cdktf applies it to
+    `depends_on=[...]` given at construction; this is the same token for
+    dependencies added afterwards. (A plain `element.fqn` synthesizes to
+    "${azurerm_x.name}", which Terraform rejects there.)"""
+
+    def __init__(self, fqn: str) -> None:
+        self._fqn = fqn
+
+    @property
+    def creation_stack(self) -> list[str]:
+        return []
+
+    def resolve(self, context: IResolveContext) -> str:
+        context.suppress_braces = True
+        return self._fqn
+
+    def to_string(self) -> str:
+        return self._fqn
+
+
+_DEPENDS_ON_TOKENS: "weakref.WeakKeyDictionary[object, str]" = weakref.WeakKeyDictionary()
+
+
+def depends_on_token(element: typing.Any) -> str:
+    """The `depends_on` entry for a resource or data source: one token per
+    element, reused, so a list can be checked for it with `in`."""
+    token = _DEPENDS_ON_TOKENS.get(element)
+    if token is None:
+        token = _DEPENDS_ON_TOKENS[element] = Token.as_string(_Dependable(element.fqn))
+    return token
+
+
 __all__ = [
+    "depends_on_token",
     "is_token",
     "Annotations",
     "App",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._cdktf import Annotations, Construct, TerraformResourceLifecycle
-from .acr_pull_binding import AcrPullBinding, RegistryRef, pull_binding_for
+from .acr_pull_binding import AcrPullBinding, RegistryRef, check_image_registry, pull_binding_for
 from .azapi import AzapiResourceAction
 from .azurerm import container_app, container_app_environment_dapr_component, container_registry
 from .errors import KitValidationError, child_path
@@ -29,8 +29,11 @@ SYSTEM_ASSIGNED = "SystemAssigned"
 KEY_VAULT_SECRETS_USER = "Key Vault Secrets User"
 STORAGE_QUEUE_DATA_READER = "Storage Queue Data Reader"
 STORAGE_BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
-# identitySettings and identity-authenticated scale rules need this API version or later.
-CONTAINER_APPS_API = "Microsoft.App/containerApps@2024-03-01"
+# The oldest GA API version with both properties the kit PATCHes:
+# `configuration.identitySettings` and a scale rule's `identity` (absent from
+# 2024-03-01; checked against Azure/bicep-types-az, the definitions azapi
+# validates bodies with, in tests/test_azapi_bodies.py).
+CONTAINER_APPS_API = "Microsoft.App/containerApps@2025-01-01"
 LIFECYCLES = ("All", "Init", "Main", "None")
 _SECRET_NAME = re.compile(r"^[a-z0-9]([a-z0-9-.]{0,251}[a-z0-9])?$")
 
@@ -555,6 +558,9 @@ def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
             "Set registry (a ContainerRegistry or RegistryRef.existing(...)), "
             "or drop pull_identity.",
         )
+    if props.registry is not None:
+        specs = (*props.containers, *props.init_containers)
+        check_image_registry(path, props.registry.login_server, {s.name: s.image for s in specs})
     _validate_identity_features(path, props)
     if not props.containers:
         raise KitValidationError(

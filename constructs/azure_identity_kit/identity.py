@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from ._cdktf import Construct, TerraformResource, is_token
+from ._cdktf import Construct, TerraformResource, depends_on_token, is_token
 from .azurerm import data_azurerm_user_assigned_identity, role_assignment, user_assigned_identity
 from .errors import KitValidationError, child_path
 from .naming import USER_ASSIGNED_IDENTITY, check_name
@@ -103,17 +103,17 @@ class Grant:
 
 
 def add_depends_on(resource: TerraformResource, dependables: Sequence[TerraformResource]) -> None:
-    """Add each dependable once; one read and one write of `depends_on` (jsii calls)."""
-    unique: list[TerraformResource] = []
-    for dependable in dependables:
-        if all(dependable is not seen for seen in unique):
-            unique.append(dependable)
-    if not unique:
+    """Make `resource` wait for each dependable, once; one read and one write
+    of `depends_on` (jsii calls). Entries are cdktf dependable tokens
+    (`depends_on_token`), which synthesize to the bare address Terraform's JSON
+    syntax requires."""
+    if not dependables:
         return
     existing = list(resource.depends_on or [])
-    for dependable in unique:
-        if dependable.fqn not in existing:
-            existing.append(dependable.fqn)
+    for dependable in dependables:
+        token = depends_on_token(dependable)
+        if token not in existing:
+            existing.append(token)
     resource.depends_on = existing
 
 
