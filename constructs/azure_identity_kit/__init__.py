@@ -52,6 +52,7 @@ _EXPORTS = {
     "VmOsDisk": "vm",
     "VmWithIdentity": "vm",
     "VmWithIdentityProps": "vm",
+    "enable_fast_synth": "synth",
     "grant": "identity",
 }
 
