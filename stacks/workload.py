@@ -105,7 +105,7 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        data_container = storage.add_container("data")
+        storage.add_container("data")
         vault = RbacKeyVault(
             self,
             "vault",
@@ -161,8 +161,8 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        api.grant("Storage Blob Data Reader", data_container)
-        api.grant("Key Vault Secrets User", vault.target)
+        storage.grant_blob_read(api, container="data")
+        vault.grant_secrets_read(api)
         if config.dapr_state_store:
             api.add_dapr_blob_state_store(
                 "statestore",
@@ -237,7 +237,7 @@ class WorkloadStack(TerraformStack):
             virtual_network_name=vnet.name,
             address_prefixes=[config.ops_subnet_prefix],
         )
-        results = storage.add_container("results")
+        storage.add_container("results")
 
         # The worker pulls with its own pull-only identity and writes results
         # with its runtime identity (AZURE_CLIENT_ID).
@@ -273,7 +273,7 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        worker.grant("Storage Blob Data Contributor", results)
+        storage.grant_blob_write(worker, container="results")
 
         ops = VmWithIdentity(
             self,
@@ -288,8 +288,8 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        ops.grant("Key Vault Secrets User", vault.target)
-        ops.grant("Storage Blob Data Contributor", results)
+        vault.grant_secrets_read(ops)
+        storage.grant_blob_write(ops, container="results")
 
         new_identities = {
             "worker_pull_identity": worker_pull_identity,
