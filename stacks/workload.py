@@ -13,7 +13,13 @@ from azure_identity_kit import (
     ContainerInstanceFromAcr,
     ContainerInstanceFromAcrProps,
     ContainerSpec,
+    CosmosContainer,
     DaprSpec,
+    EntraGroup,
+    EntraOnlySqlServer,
+    EntraOnlySqlServerProps,
+    IdentityOnlyCosmosAccount,
+    IdentityOnlyCosmosAccountProps,
     IdentityOnlyRegistry,
     IdentityOnlyRegistryProps,
     IdentityOnlyStorage,
@@ -22,6 +28,7 @@ from azure_identity_kit import (
     KeyVaultSecretRef,
     RbacKeyVault,
     RbacKeyVaultProps,
+    SqlDatabase,
     UserAssignedIdentity,
     UserAssignedIdentityProps,
     VmWithIdentity,
@@ -118,6 +125,8 @@ class WorkloadStack(TerraformStack):
             ),
         )
 
+        cosmos, items, sql, app_database = self._add_data_stores(rg_name)
+
         # Two identities: one that can only pull, one the code uses.
         pull_identity = self._identity("api-pull-identity", "api-pull", rg_name)
         runtime_identity = self._identity("api-identity", "api", rg_name)
@@ -139,6 +148,9 @@ class WorkloadStack(TerraformStack):
                         env={
                             "BLOB_CONTAINER_URL": f"{storage.resource.primary_blob_endpoint}data",
                             "KEY_VAULT_URL": vault.resource.vault_uri,
+                            "COSMOS_ENDPOINT": cosmos.endpoint,
+                            "SQL_SERVER": sql.fqdn,
+                            "SQL_DATABASE": app_database.name,
                         },
                         secret_env={"API_CONFIG": "api-config"},
                     )
@@ -163,6 +175,9 @@ class WorkloadStack(TerraformStack):
         )
         storage.grant_blob_read(api, container="data")
         vault.grant_secrets_read(api)
+        # Data planes that are not Azure RBAC (README, "Cosmos DB and Azure SQL").
+        cosmos.grant_data_read(api, scope=items)
+        sql.grant_database_role(api, app_database, roles=["db_datareader"])
         if config.dapr_state_store:
             api.add_dapr_blob_state_store(
                 "statestore",
@@ -190,6 +205,49 @@ class WorkloadStack(TerraformStack):
             )
 
         self._add_network_worker_and_ops(rg_name, registry, storage, vault)
+
+    def _add_data_stores(
+        self, rg_name: str
+    ) -> tuple[IdentityOnlyCosmosAccount, CosmosContainer, EntraOnlySqlServer, SqlDatabase]:
+        """A Cosmos DB account with the `app` database and `items` container, and an
+        Entra-only SQL server with the `app` database (issue 13)."""
+        config = self.config
+        tags = dict(config.tags)
+        cosmos = IdentityOnlyCosmosAccount(
+            self,
+            "cosmos",
+            IdentityOnlyCosmosAccountProps(
+                name=config.resource_name("cosmos"),
+                resource_group_name=rg_name,
+                location=config.location,
+                public_network_access_enabled=config.cosmos_public_network_access,
+                tags=tags,
+            ),
+        )
+        items = cosmos.add_container(cosmos.add_database("app"), "items")
+        sql = EntraOnlySqlServer(
+            self,
+            "sql",
+            EntraOnlySqlServerProps(
+                name=config.resource_name("sql"),
+                resource_group_name=rg_name,
+                location=config.location,
+                administrators=EntraGroup(
+                    label=config.sql_admin_group_name,
+                    object_id=config.sql_admin_group_object_id,
+                ),
+                public_network_access_enabled=config.sql_public_network_access,
+                allow_azure_services=config.sql_public_network_access,
+                tags=tags,
+            ),
+        )
+        app_database = sql.add_database("app")
+        TerraformOutput(self, "cosmos_endpoint", value=cosmos.endpoint)
+        TerraformOutput(self, "sql_server_fqdn", value=sql.fqdn)
+        TerraformOutput(self, "sql_server_principal_id", value=sql.principal_id)
+        if config.prevent_destroy:
+            _prevent_destroy(cosmos.resource, sql.resource, app_database.resource)
+        return cosmos, items, sql, app_database
 
     def _add_network_worker_and_ops(
         self,

@@ -334,6 +334,8 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
             tags=dict(props.tags) or None,
         )
         self.label = f"user-assigned identity '{construct_id}'"
+        self.azure_name: str | None = props.name
+        """The identity's name in Entra ID (its service principal's display name)."""
 
     @property
     def resource_id(self) -> str:
@@ -401,6 +403,8 @@ class ExistingUserAssignedIdentity(_GrantsMixin, Construct):
                 self, "lookup", name=match.group("name"), resource_group_name=match.group("rg")
             )
         self.resource_id = resource_id
+        shape = None if is_token(resource_id) else self._ID_SHAPE.match(resource_id)
+        self.azure_name: str | None = shape.group("name") if shape else None
         self.principal_id = principal_id if principal_id is not None else lookup.principal_id
         self.client_id = client_id if client_id is not None else lookup.client_id
         self.label = f"existing user-assigned identity '{construct_id}'"
@@ -521,6 +525,12 @@ def _grant_home(grantee: Any, owner: Construct) -> _GrantHome:
             "Pass a UserAssignedIdentity, SystemAssignedIdentity, EntraGroup or a kit workload.",
         )
     return _GrantHome(owner, grantee, f"grant-{slug(grantee.label)}", None)
+
+
+def resolve_grantee(grantee: Grantable, owner: Construct) -> Grantee:
+    """The principal a verb grants to: the grantee itself, or a workload's
+    runtime identity (else its system-assigned identity)."""
+    return _grant_home(grantee, owner).grantee
 
 
 def grant_to(
