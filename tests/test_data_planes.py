@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 from azure_identity_kit import (
     EntraGroup,
@@ -369,8 +374,6 @@ def test_sql_script_is_idempotent_tsql_per_database_as_output_and_file(tmp_path)
     assert all(f.startswith("stacks/dev/assets/") for f in files)
     text = (tmp_path / files[0]).read_text()
     assert text == server.script("app")
-    import json
-
     doc = json.loads((tmp_path / "stacks" / "dev" / "cdk.tf.json").read_text())
     assert doc["output"]["sql_app_grants_sql"]["value"] == text
     assert (
@@ -429,3 +432,65 @@ def test_sql_refusals():
     # A system-assigned identity works with its name given explicitly.
     grant = server.grant_database_role(_system_identity(stack, "vm"), database, user_name="vm-ops")
     assert grant.user_name == "vm-ops" and grant.roles == ("db_datareader",)
+
+
+# --- the deploy workflow's runner of the generated T-SQL ------------------------------
+
+RUN_GRANTS = Path(__file__).resolve().parent.parent / "tools" / "sql" / "run-grants.sh"
+
+
+def _fake_sqlcmd(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A `sqlcmd` on PATH that records its arguments and the script it was given."""
+    log = tmp_path / "calls.log"
+    fake = tmp_path / "bin" / "sqlcmd"
+    fake.parent.mkdir()
+    fake.write_text(
+        '#!/usr/bin/env bash\nprintf "%s\\n" "$*" >> "$FAKE_LOG"\n'
+        'while [ $# -gt 0 ]; do [ "$1" = -i ] && cat "$2" >> "$FAKE_LOG.sql"; shift; done\n'
+    )
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}", "FAKE_LOG": str(log)}
+    return env, log
+
+
+@pytest.mark.parametrize("env_name", ["dev", "prod"])
+def test_run_grants_runs_each_stack_script_with_entra_auth(env_name, synth_outdir, tmp_path):
+    env, log = _fake_sqlcmd(tmp_path)
+    result = subprocess.run(
+        ["bash", str(RUN_GRANTS), env_name, str(synth_outdir)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    calls = log.read_text().splitlines()
+    assert calls == [
+        f"-S tcp:sql-idkit-{env_name}.database.windows.net,1433 -d app "
+        "--authentication-method ActiveDirectoryDefault -N true -b -i "
+        + next(str(p) for p in (synth_outdir / "stacks" / env_name).rglob("*.grants.sql"))
+    ]
+    script = Path(f"{log}.sql").read_text()
+    assert f"CREATE USER [id-idkit-api-{env_name}] FROM EXTERNAL PROVIDER;" in script
+    assert f"ALTER ROLE [db_datareader] ADD MEMBER [id-idkit-api-{env_name}];" in script
+
+
+def test_run_grants_without_scripts_or_stack(synth_outdir, tmp_path):
+    env, log = _fake_sqlcmd(tmp_path)
+    quiet = subprocess.run(
+        ["bash", str(RUN_GRANTS), "bootstrap", str(synth_outdir)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert quiet.returncode == 0 and "no database grants" in quiet.stdout
+    assert not log.exists()
+    missing = subprocess.run(
+        ["bash", str(RUN_GRANTS), "nope", str(synth_outdir)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "synthesize" in missing.stderr
+
+
+def test_stack_grant_scripts_match_the_outputs(synth_outdir):
+    for env_name in ("dev", "staging", "prod"):
+        folder = synth_outdir / "stacks" / env_name
+        (script,) = folder.rglob("*.grants.sql")
+        assert script.name == f"sql-idkit-{env_name}.app.grants.sql"
+        doc = json.loads((folder / "cdk.tf.json").read_text())
+        assert doc["output"]["sql_app_grants_sql"]["value"] == script.read_text()
