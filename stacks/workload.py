@@ -125,7 +125,7 @@ class WorkloadStack(TerraformStack):
             ),
         )
 
-        cosmos, items, sql, app_database = self._add_data_stores(rg_name)
+        cosmos, items, sql, app_database = self._add_data_stores(rg_name, logs.id)
 
         # Two identities: one that can only pull, one the code uses.
         pull_identity = self._identity("api-pull-identity", "api-pull", rg_name)
@@ -207,7 +207,7 @@ class WorkloadStack(TerraformStack):
         self._add_network_worker_and_ops(rg_name, registry, storage, vault)
 
     def _add_data_stores(
-        self, rg_name: str
+        self, rg_name: str, workspace_id: str
     ) -> tuple[IdentityOnlyCosmosAccount, CosmosContainer, EntraOnlySqlServer, SqlDatabase]:
         """A Cosmos DB account with the `app` database and `items` container, and an
         Entra-only SQL server with the `app` database (issue 13)."""
@@ -238,6 +238,7 @@ class WorkloadStack(TerraformStack):
                 ),
                 public_network_access_enabled=config.sql_public_network_access,
                 allow_azure_services=config.sql_public_network_access,
+                audit_log_analytics_workspace_id=workspace_id,
                 tags=tags,
             ),
         )

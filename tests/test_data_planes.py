@@ -328,7 +328,12 @@ def test_cosmos_refusals():
 
 def test_sql_server_snapshot(snapshot_json):
     stack = new_stack()
-    server = _sql(stack, public_network_access_enabled=False)
+    server = _sql(
+        stack,
+        public_network_access_enabled=False,
+        audit_log_analytics_workspace_id="/subscriptions/s/resourceGroups/rg/providers/"
+        "Microsoft.OperationalInsights/workspaces/log-app",
+    )
     database = server.add_database("app")
     server.grant_database_role(_identity(stack), database)
     assert synth(stack) == snapshot_json

@@ -31,7 +31,13 @@ from ._cdktf import (
     TerraformStack,
     is_token,
 )
-from .azurerm import mssql_database, mssql_firewall_rule, mssql_server
+from .azurerm import (
+    monitor_diagnostic_setting,
+    mssql_database,
+    mssql_firewall_rule,
+    mssql_server,
+    mssql_server_extended_auditing_policy,
+)
 from .errors import KitValidationError, child_path
 from .identity import EntraGroup, Grantable, resolve_grantee
 from .naming import SQL_DATABASE, SQL_SERVER, check_name
@@ -71,6 +77,10 @@ class EntraOnlySqlServerProps:
     without a private endpoint (e.g. a Container Apps environment without VNet)
     connect; every connection still needs an Entra ID token and a database user.
     Default: off."""
+    audit_log_analytics_workspace_id: str | None = None
+    """Send the server's audit log (sign-ins, permission changes, queries) to this
+    Log Analytics workspace: an extended auditing policy plus the master
+    database's diagnostic setting, as Azure requires. Default: no auditing."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -175,11 +185,37 @@ class EntraOnlySqlServer(Construct):
                 start_ip_address="0.0.0.0",
                 end_ip_address="0.0.0.0",
             )
+        if props.audit_log_analytics_workspace_id:
+            self._audit_to(props.audit_log_analytics_workspace_id)
         self.tags = dict(props.tags)
         self.databases: dict[str, SqlDatabase] = {}
         self._grants: dict[str, list[SqlDatabaseGrant]] = {}
         self._outputs: dict[str, TerraformOutput] = {}
         self._scripts: dict[str, Path] = {}
+
+    def _audit_to(self, workspace_id: str) -> None:
+        """Server auditing to Azure Monitor: `log_monitoring_enabled` on the
+        server's auditing policy takes effect through a diagnostic setting on the
+        master database (azurerm docs, mssql_server_extended_auditing_policy)."""
+        setting = monitor_diagnostic_setting.MonitorDiagnosticSetting(
+            self,
+            "audit-logs",
+            name="audit-to-log-analytics",
+            target_resource_id=f"{self.resource.id}/databases/master",
+            log_analytics_workspace_id=workspace_id,
+            enabled_log=[
+                monitor_diagnostic_setting.MonitorDiagnosticSettingEnabledLog(
+                    category="SQLSecurityAuditEvents"
+                )
+            ],
+        )
+        mssql_server_extended_auditing_policy.MssqlServerExtendedAuditingPolicy(
+            self,
+            "auditing",
+            server_id=self.resource.id,
+            log_monitoring_enabled=True,
+            depends_on=[setting],
+        )
 
     @property
     def fqdn(self) -> str:
