@@ -610,7 +610,9 @@ _COSMOS_DATA_ROLES = {
     "cosmos db built-in data reader": "00000000-0000-0000-0000-000000000001",
     "cosmos db built-in data contributor": "00000000-0000-0000-0000-000000000002",
 }
-# Built-in Azure roles that manage SQL through ARM but give no data access.
+# Built-in Azure roles that manage SQL through ARM but give no data access ("Lets you
+# manage SQL servers and databases, but not access to them"):
+# https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/databases
 _SQL_MANAGEMENT_ROLES = {
     "9b7fa17d-e63e-47b0-bb0a-15c516ac86ec": "SQL DB Contributor",
     "6d8ee4ec-f05a-4a1d-8b00-a9b17e38b437": "SQL Server Contributor",
@@ -637,10 +639,12 @@ def check_cosmos_data_role_arm(model: StackModel) -> Iterator[Finding]:
 def check_sql_contributor_to_workload(model: StackModel) -> Iterator[Finding]:
     by_name = {label.lower(): label for label in _SQL_MANAGEMENT_ROLES.values()}
     for ra in model.resources(ROLE_ASSIGNMENT):
-        role = _role(ra.config)
-        if role is None:
-            continue
-        label = _SQL_MANAGEMENT_ROLES.get(role[1]) or by_name.get(role[0].strip().lower())
+        name, role_id = ra.config.get("role_definition_name"), ra.config.get("role_definition_id")
+        label = None
+        if isinstance(name, str):
+            label = by_name.get(name.strip().lower())
+        elif isinstance(role_id, str):
+            label = _SQL_MANAGEMENT_ROLES.get(role_id.rstrip("/").rsplit("/", 1)[-1].lower())
         principal_type = ra.config.get("principal_type")
         workload = principal_type in (None, "ServicePrincipal") or is_token(principal_type)
         if label and workload:
