@@ -247,7 +247,13 @@ class WorkloadStack(TerraformStack):
         TerraformOutput(self, "sql_server_fqdn", value=sql.fqdn)
         TerraformOutput(self, "sql_server_principal_id", value=sql.principal_id)
         if config.prevent_destroy:
-            _prevent_destroy(cosmos.resource, sql.resource, app_database.resource)
+            _prevent_destroy(
+                cosmos.resource,
+                items.database.resource,
+                items.resource,
+                sql.resource,
+                app_database.resource,
+            )
         return cosmos, items, sql, app_database
 
     def _add_network_worker_and_ops(
