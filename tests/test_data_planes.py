@@ -54,6 +54,14 @@ def _cosmos(stack, **props):
     )
 
 
+def _storage(stack):
+    return IdentityOnlyStorage(
+        stack,
+        "storage",
+        IdentityOnlyStorageProps(name="stapp", resource_group_name="rg", location="westeurope"),
+    )
+
+
 def _sql(stack, **props):
     return EntraOnlySqlServer(
         stack,
@@ -80,11 +88,7 @@ def test_verbs_write_the_same_assignment_as_grant_so_migration_replaces_nothing(
     by_verb, by_grant = new_stack(), new_stack()
     for stack, use_verbs in ((by_verb, True), (by_grant, False)):
         identity = _identity(stack)
-        storage = IdentityOnlyStorage(
-            stack,
-            "storage",
-            IdentityOnlyStorageProps(name="stapp", resource_group_name="rg", location="westeurope"),
-        )
+        storage = _storage(stack)
         container = storage.add_container("data")
         vault = RbacKeyVault(
             stack,
@@ -109,11 +113,7 @@ def test_verbs_return_grant_handles_for_identities_groups_and_system_identities(
         "registry",
         IdentityOnlyRegistryProps(name="crapp", resource_group_name="rg", location="westeurope"),
     )
-    storage = IdentityOnlyStorage(
-        stack,
-        "storage",
-        IdentityOnlyStorageProps(name="stapp", resource_group_name="rg", location="westeurope"),
-    )
+    storage = _storage(stack)
     storage.add_container("results")
     identity, system = _identity(stack), _system_identity(stack)
     pull = registry.grant_pull(identity)
@@ -145,11 +145,7 @@ def test_verbs_return_grant_handles_for_identities_groups_and_system_identities(
 
 def test_blob_verb_refuses_an_unknown_container():
     stack = new_stack()
-    storage = IdentityOnlyStorage(
-        stack,
-        "storage",
-        IdentityOnlyStorageProps(name="stapp", resource_group_name="rg", location="westeurope"),
-    )
+    storage = _storage(stack)
     with pytest.raises(KitValidationError) as error:
         storage.grant_blob_read(_identity(stack), container="nope")
     assert error.value.rule_id == "storage-container-unknown"
@@ -158,11 +154,7 @@ def test_blob_verb_refuses_an_unknown_container():
 
 def test_verbs_refuse_something_that_is_no_grantee():
     stack = new_stack()
-    storage = IdentityOnlyStorage(
-        stack,
-        "storage",
-        IdentityOnlyStorageProps(name="stapp", resource_group_name="rg", location="westeurope"),
-    )
+    storage = _storage(stack)
     with pytest.raises(KitValidationError) as error:
         storage.grant_blob_read(object())
     assert error.value.rule_id == "grant-grantee"
