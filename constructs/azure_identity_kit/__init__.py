@@ -65,6 +65,7 @@ _EXPORTS = {
     "VmWithIdentity": "vm",
     "VmWithIdentityProps": "vm",
     "cosmos_data_grant": "identity",
+    "enable_fast_synth": "synth",
     "grant": "identity",
     "grant_to": "identity",
 }
