@@ -68,6 +68,11 @@ STATEFUL = {
     "azurerm_linux_virtual_machine": "virtual machine with its OS disk and local state",
     "azurerm_windows_virtual_machine": "virtual machine with its OS disk and local state",
     USER_IDENTITY: "identity with its principal and every grant to it; a new one starts with none",
+    "azurerm_cosmosdb_account": "Cosmos DB account with all its data and data-plane grants",
+    "azurerm_cosmosdb_sql_database": "Cosmos DB database and all its containers' data",
+    "azurerm_cosmosdb_sql_container": "Cosmos DB container and all its items",
+    "azurerm_mssql_server": "SQL server and databases; a new identity lacks Directory Readers",
+    "azurerm_mssql_database": "SQL database with its data and its Entra ID database users",
 }
 
 
