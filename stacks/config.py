@@ -51,6 +51,19 @@ class EnvironmentConfig:
     ops_ssh_public_keys: tuple[str, ...] = (PLACEHOLDER_SSH_PUBLIC_KEY,)
     """OpenSSH public keys for the `ops` VM admin. Default: a placeholder (see above)."""
 
+    # Data stores (issue 13): Cosmos DB (NoSQL) and Azure SQL, Entra ID only.
+    cosmos_public_network_access: bool = True
+    """Cosmos DB account reachable from public networks (data still needs an Entra ID
+    token and a data role). Off needs a private endpoint for the apps."""
+    sql_public_network_access: bool = True
+    """Azure SQL server reachable from public networks (Entra ID sign-in only); the
+    `api` (Container Apps without VNet) connects through 'Allow Azure services'."""
+    sql_admin_group_name: str = "sg-idkit-sql-admins"
+    """Display name of the Entra group that administers the SQL server. PLACEHOLDER."""
+    sql_admin_group_object_id: str = "00000000-0000-0000-0000-000000000000"
+    """Its object ID. PLACEHOLDER, replace before deploying; the deploy identity must be
+    a member to run the generated database grants (README, Azure SQL)."""
+
     # Deploying for real (issue 7): see stacks/backend.py and stacks/auth.py.
     remote_state: RemoteState | None = None
     """State in an Azure storage account (Entra ID auth). Default: a local file, unless

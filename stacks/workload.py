@@ -13,7 +13,13 @@ from azure_identity_kit import (
     ContainerInstanceFromAcr,
     ContainerInstanceFromAcrProps,
     ContainerSpec,
+    CosmosContainer,
     DaprSpec,
+    EntraGroup,
+    EntraOnlySqlServer,
+    EntraOnlySqlServerProps,
+    IdentityOnlyCosmosAccount,
+    IdentityOnlyCosmosAccountProps,
     IdentityOnlyRegistry,
     IdentityOnlyRegistryProps,
     IdentityOnlyStorage,
@@ -22,6 +28,7 @@ from azure_identity_kit import (
     KeyVaultSecretRef,
     RbacKeyVault,
     RbacKeyVaultProps,
+    SqlDatabase,
     UserAssignedIdentity,
     UserAssignedIdentityProps,
     VmWithIdentity,
@@ -105,7 +112,7 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        data_container = storage.add_container("data")
+        storage.add_container("data")
         vault = RbacKeyVault(
             self,
             "vault",
@@ -117,6 +124,8 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
+
+        cosmos, items, sql, app_database = self._add_data_stores(rg_name, logs.id)
 
         # Two identities: one that can only pull, one the code uses.
         pull_identity = self._identity("api-pull-identity", "api-pull", rg_name)
@@ -139,6 +148,9 @@ class WorkloadStack(TerraformStack):
                         env={
                             "BLOB_CONTAINER_URL": f"{storage.resource.primary_blob_endpoint}data",
                             "KEY_VAULT_URL": vault.resource.vault_uri,
+                            "COSMOS_ENDPOINT": cosmos.endpoint,
+                            "SQL_SERVER": sql.fqdn,
+                            "SQL_DATABASE": app_database.name,
                         },
                         secret_env={"API_CONFIG": "api-config"},
                     )
@@ -161,8 +173,11 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        api.grant("Storage Blob Data Reader", data_container)
-        api.grant("Key Vault Secrets User", vault.target)
+        storage.grant_blob_read(api, container="data")
+        vault.grant_secrets_read(api)
+        # Data planes that are not Azure RBAC (README, "Cosmos DB and Azure SQL").
+        cosmos.grant_data_read(api, scope=items)
+        sql.grant_database_role(api, app_database, roles=["db_datareader"])
         if config.dapr_state_store:
             api.add_dapr_blob_state_store(
                 "statestore",
@@ -190,6 +205,56 @@ class WorkloadStack(TerraformStack):
             )
 
         self._add_network_worker_and_ops(rg_name, registry, storage, vault)
+
+    def _add_data_stores(
+        self, rg_name: str, workspace_id: str
+    ) -> tuple[IdentityOnlyCosmosAccount, CosmosContainer, EntraOnlySqlServer, SqlDatabase]:
+        """A Cosmos DB account with the `app` database and `items` container, and an
+        Entra-only SQL server with the `app` database (issue 13)."""
+        config = self.config
+        tags = dict(config.tags)
+        cosmos = IdentityOnlyCosmosAccount(
+            self,
+            "cosmos",
+            IdentityOnlyCosmosAccountProps(
+                name=config.resource_name("cosmos"),
+                resource_group_name=rg_name,
+                location=config.location,
+                public_network_access_enabled=config.cosmos_public_network_access,
+                tags=tags,
+            ),
+        )
+        items = cosmos.add_container(cosmos.add_database("app"), "items")
+        sql = EntraOnlySqlServer(
+            self,
+            "sql",
+            EntraOnlySqlServerProps(
+                name=config.resource_name("sql"),
+                resource_group_name=rg_name,
+                location=config.location,
+                administrators=EntraGroup(
+                    label=config.sql_admin_group_name,
+                    object_id=config.sql_admin_group_object_id,
+                ),
+                public_network_access_enabled=config.sql_public_network_access,
+                allow_azure_services=config.sql_public_network_access,
+                audit_log_analytics_workspace_id=workspace_id,
+                tags=tags,
+            ),
+        )
+        app_database = sql.add_database("app")
+        TerraformOutput(self, "cosmos_endpoint", value=cosmos.endpoint)
+        TerraformOutput(self, "sql_server_fqdn", value=sql.fqdn)
+        TerraformOutput(self, "sql_server_principal_id", value=sql.principal_id)
+        if config.prevent_destroy:
+            _prevent_destroy(
+                cosmos.resource,
+                items.database.resource,
+                items.resource,
+                sql.resource,
+                app_database.resource,
+            )
+        return cosmos, items, sql, app_database
 
     def _add_network_worker_and_ops(
         self,
@@ -237,7 +302,7 @@ class WorkloadStack(TerraformStack):
             virtual_network_name=vnet.name,
             address_prefixes=[config.ops_subnet_prefix],
         )
-        results = storage.add_container("results")
+        storage.add_container("results")
 
         # The worker pulls with its own pull-only identity and writes results
         # with its runtime identity (AZURE_CLIENT_ID).
@@ -273,7 +338,7 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        worker.grant("Storage Blob Data Contributor", results)
+        storage.grant_blob_write(worker, container="results")
 
         ops = VmWithIdentity(
             self,
@@ -288,8 +353,8 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        ops.grant("Key Vault Secrets User", vault.target)
-        ops.grant("Storage Blob Data Contributor", results)
+        vault.grant_secrets_read(ops)
+        storage.grant_blob_write(ops, container="results")
 
         new_identities = {
             "worker_pull_identity": worker_pull_identity,

@@ -41,6 +41,9 @@ EXPECTED_DIFFERENCES = {
     ("azurerm_federated_identity_credential", "parent_id", "<reference>", ABSENT),
     ("azurerm_federated_identity_credential", "resource_group_name", "<value>", ABSENT),
     ("azurerm_federated_identity_credential", "user_assigned_identity_id", ABSENT, "<reference>"),
+    # azurerm 5 inverted the Cosmos DB key switch (azurerm.COSMOS_LOCAL_AUTH_OFF).
+    ("azurerm_cosmosdb_account", "local_authentication_disabled", "<value>", ABSENT),
+    ("azurerm_cosmosdb_account", "local_authentication_enabled", ABSENT, "<value>"),
     # azurerm 5 has scale-rule identities (azurerm.SCALE_RULE_IDENTITY_NATIVE): the
     # queue rule is the app's own custom_scale_rule, so the azapi PATCH and the
     # ignore_changes that protected it are gone.

@@ -282,12 +282,14 @@ _CDK = importlib.import_module(TOOLCHAIN)
 Annotations = _CDK.Annotations
 App = _CDK.App
 Aspects = _CDK.Aspects
+AssetType = _CDK.AssetType
 AzurermBackend = _CDK.AzurermBackend
 Fn = _CDK.Fn
 IAspect = _CDK.IAspect
 IResolvable = _CDK.IResolvable
 IResolveContext = _CDK.IResolveContext
 LocalBackend = _CDK.LocalBackend
+TerraformAsset = _CDK.TerraformAsset
 TerraformOutput = _CDK.TerraformOutput
 TerraformProvider = _CDK.TerraformProvider
 TerraformResource = _CDK.TerraformResource
@@ -357,12 +359,14 @@ __all__ = [
     "Annotations",
     "App",
     "Aspects",
+    "AssetType",
     "AzurermBackend",
     "Construct",
     "Fn",
     "IAspect",
     "IConstruct",
     "LocalBackend",
+    "TerraformAsset",
     "TerraformOutput",
     "TerraformProvider",
     "TerraformResource",

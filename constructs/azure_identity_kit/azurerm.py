@@ -77,6 +77,10 @@ from .azurerm_bindings import (  # noqa: E402  (the alias above)
     container_app_environment_dapr_component,
     container_group,
     container_registry,
+    cosmosdb_account,
+    cosmosdb_sql_container,
+    cosmosdb_sql_database,
+    cosmosdb_sql_role_assignment,
     data_azurerm_client_config,
     data_azurerm_resource_group,
     data_azurerm_user_assigned_identity,
@@ -84,6 +88,11 @@ from .azurerm_bindings import (  # noqa: E402  (the alias above)
     key_vault,
     linux_virtual_machine,
     log_analytics_workspace,
+    monitor_diagnostic_setting,
+    mssql_database,
+    mssql_firewall_rule,
+    mssql_server,
+    mssql_server_extended_auditing_policy,
     network_interface,
     provider,
     public_ip,
@@ -107,6 +116,10 @@ __all__ = [
     "container_app_environment_dapr_component",
     "container_group",
     "container_registry",
+    "cosmosdb_account",
+    "cosmosdb_sql_container",
+    "cosmosdb_sql_database",
+    "cosmosdb_sql_role_assignment",
     "data_azurerm_client_config",
     "data_azurerm_resource_group",
     "data_azurerm_user_assigned_identity",
@@ -114,6 +127,11 @@ __all__ = [
     "key_vault",
     "linux_virtual_machine",
     "log_analytics_workspace",
+    "monitor_diagnostic_setting",
+    "mssql_database",
+    "mssql_firewall_rule",
+    "mssql_server",
+    "mssql_server_extended_auditing_policy",
     "network_interface",
     "provider",
     "public_ip",
@@ -146,6 +164,15 @@ def federated_credential_identity(identity_id: str, resource_group_name: str) ->
         return {"user_assigned_identity_id": identity_id}
     return {"parent_id": identity_id, "resource_group_name": resource_group_name}
 
+
+# azurerm 5 turned `local_authentication_disabled` (true = keys off) into
+# `local_authentication_enabled` (false = keys off) on azurerm_cosmosdb_account
+# (5.0 upgrade guide). The guard and the review accept either name.
+COSMOS_LOCAL_AUTH_OFF: dict[str, bool] = (
+    {"local_authentication_enabled": False}
+    if AZURERM_MAJOR >= 5
+    else {"local_authentication_disabled": True}
+)
 
 # azurerm 5 added `identity_id` to a container app's `custom_scale_rule` (5.x docs,
 # r/container_app); azurerm 4 has no identity on any scale rule, so the kit adds

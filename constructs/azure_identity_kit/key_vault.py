@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from ._cdktf import Construct
 from .azurerm import key_vault
 from .errors import child_path
-from .identity import GrantTarget
+from .identity import Grant, Grantable, GrantTarget, grant_to
 from .naming import KEY_VAULT, check_name
+
+SECRETS_USER = "Key Vault Secrets User"
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,8 @@ class RbacKeyVault(Construct):
             tags=dict(props.tags) or None,
         )
         self.target = GrantTarget(name=construct_id, resource_id=self.resource.id)
+
+    def grant_secrets_read(self, grantee: Grantable, *, description: str | None = None) -> Grant:
+        """Read secret values ('Key Vault Secrets User' on this vault): what a Key
+        Vault reference or a SecretClient needs, and nothing that lists or writes."""
+        return grant_to(self, grantee, SECRETS_USER, self.target, description=description)

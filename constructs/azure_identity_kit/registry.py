@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ._cdktf import Construct
-from .acr_pull_binding import RegistryRef
+from .acr_pull_binding import ACR_PULL, RegistryRef
 from .azurerm import container_registry
 from .errors import child_path
+from .identity import Grant, Grantable, GrantTarget, grant_to
 from .naming import CONTAINER_REGISTRY, check_name
 
 
@@ -50,3 +51,10 @@ class IdentityOnlyRegistry(Construct):
         self.ref = RegistryRef(
             name=construct_id, resource_id=self.resource.id, login_server=self.resource.login_server
         )
+
+    def grant_pull(self, grantee: Grantable, *, description: str | None = None) -> Grant:
+        """Pull images (AcrPull on this registry). A workload that pulls at start
+        should pull through a user-assigned identity (the kit's workloads take a
+        `registry` and do this themselves, ordered before the first pull)."""
+        target = GrantTarget(name=self.node.id, resource_id=self.resource.id)
+        return grant_to(self, grantee, ACR_PULL, target, description=description)

@@ -121,3 +121,36 @@ def test_summarize_adds_up_reports_and_refuses_odd_ones():
         summarize({"no": "summary"})
     with pytest.raises(GateError):
         summarize({"summary": {"failed": 1}, "results": {"failed_checks": []}})
+
+
+def _cosmos_stack(major: int, keys_off: dict) -> dict:
+    account = {
+        "name": "cosmos-x",
+        "resource_group_name": "rg",
+        "location": "westeurope",
+        "offer_type": "Standard",
+        "kind": "GlobalDocumentDB",
+        "access_key_metadata_writes_enabled": False,
+        "consistency_policy": {"consistency_level": "Session"},
+        "geo_location": [{"location": "westeurope", "failover_priority": 0}],
+        **keys_off,
+    }
+    version = {4: "4.55.0", 5: "5.10.0"}[major]
+    return {
+        "terraform": {"required_providers": {"azurerm": {"source": "azurerm", "version": version}}},
+        "resource": {"azurerm_cosmosdb_account": {"cosmos": account}},
+    }
+
+
+def test_azurerm4_only_check_is_set_aside_on_azurerm5_stacks_only(tmp_path, checkov):
+    """checkov 3.3.30's CKV_AZURE_140 knows only azurerm 4's local_authentication_disabled:
+    on an azurerm 5 stack (cdktn) it is listed as not applicable, the guard covers it."""
+    _write(tmp_path, "v5", _cosmos_stack(5, {"local_authentication_enabled": False}))
+    _write(tmp_path, "v4", _cosmos_stack(4, {"local_authentication_disabled": False}))
+    _, gate, text = check(tmp_path, CONFIG, checkov)
+    assert gate is not None, text
+    failed = {(c["check_id"], Path(c["file_path"]).parent.name) for c in gate.failed}
+    aside = {(c["check_id"], Path(c["file_path"]).parent.name) for c in gate.not_applicable}
+    assert ("CKV_AZURE_140", "v4") in failed, text
+    assert aside == {("CKV_AZURE_140", "v5")}, text
+    assert "NOT APPLICABLE (azurerm 5) CKV_AZURE_140" in text and "cosmos-local-auth" in text

@@ -55,6 +55,8 @@ class GateReport:
     version: str = "?"
     checkov_exit: int | None = None
     """checkov's own exit code (0 even when it parsed nothing)."""
+    not_applicable: list[dict[str, Any]] = field(default_factory=list)
+    """Failures of AZURERM4_ONLY_CHECKS on azurerm 5 stacks (listed, not counted)."""
 
     @property
     def ok(self) -> bool:
@@ -146,6 +148,38 @@ def summarize(raw: Any) -> GateReport:
     return gate
 
 
+# checkov 3.3.30 checks that read an azurerm 4 attribute name only (CKV_AZURE_140:
+# checkov/terraform/checks/resource/azure/CosmosDBLocalAuthDisabled.py inspects
+# local_authentication_disabled and nothing else): on a stack that
+# requires azurerm 5 (the cdktn toolchain, README "cdktf or cdktn") they fail
+# whatever the value. Each names the kit check that covers the azurerm 5 name.
+AZURERM4_ONLY_CHECKS = {
+    "CKV_AZURE_140": "reads only azurerm 4's local_authentication_disabled; azurerm 5 names it "
+    "local_authentication_enabled, which the guard rule cosmos-local-auth checks",
+}
+
+
+def _azurerm_major(path: str) -> int | None:
+    try:
+        doc = json.loads(Path(path).read_text())
+        version = doc["terraform"]["required_providers"]["azurerm"]["version"]
+        return int(str(version).lstrip("~>=< ").split(".")[0])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def set_aside_azurerm4_only(gate: GateReport) -> None:
+    """Move AZURERM4_ONLY_CHECKS failures on azurerm 5 stacks to gate.not_applicable."""
+    kept = []
+    for check in gate.failed:
+        path = check.get("file_abs_path") or ""
+        if check.get("check_id") in AZURERM4_ONLY_CHECKS and (_azurerm_major(path) or 0) >= 5:
+            gate.not_applicable.append(check)
+        else:
+            kept.append(check)
+    gate.failed = kept
+
+
 def render(gate: GateReport, target: Path, seconds: float) -> str:
     lines = [
         f"checkov {gate.version} on {target} ({seconds:.1f} s): passed {gate.passed}, "
@@ -157,6 +191,11 @@ def render(gate: GateReport, target: Path, seconds: float) -> str:
             f"  FAILED {check.get('check_id')} {check.get('check_name')}: "
             f"{check.get('file_path')} {_resource(check, documents)}"
             + (f" ({check['guideline']})" if check.get("guideline") else "")
+        )
+    for check in gate.not_applicable:
+        lines.append(
+            f"  NOT APPLICABLE (azurerm 5) {check.get('check_id')}: {check.get('file_path')} "
+            f"{_resource(check, documents)}: {AZURERM4_ONLY_CHECKS[check['check_id']]}"
         )
     for path in gate.unparsed_files:
         lines.append(f"  NOT PARSED {path}: checkov checked nothing in it{_culprits(path)}")
@@ -227,6 +266,7 @@ def check(
         started = time.monotonic()
         raw, checkov_exit = run_checkov(find_checkov(checkov), target, config)
         gate = summarize(raw)
+        set_aside_azurerm4_only(gate)
         gate.checkov_exit = checkov_exit
     except GateError as error:
         return 2, None, f"checkov gate: cannot run: {error}"
