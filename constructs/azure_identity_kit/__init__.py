@@ -41,7 +41,7 @@ _EXPORTS = {
     "RbacKeyVault": "key_vault",
     "RbacKeyVaultProps": "key_vault",
     "RegistryRef": "acr_pull_binding",
-    "SYSTEM_ASSIGNED": "container_app",
+    "SYSTEM_ASSIGNED": "workload_identity",
     "SystemAssignedIdentity": "identity",
     "UBUNTU_2204_LTS_GEN2": "vm",
     "UserAssignedIdentity": "identity",

@@ -3,19 +3,11 @@ managed identity needs, and the handle a workload must depend on."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ._cdktf import Construct, TerraformResource
 from .azurerm import container_registry
-from .identity import (
-    AnyUserAssignedIdentity,
-    Grant,
-    GrantTarget,
-    UserAssignedIdentity,
-    UserAssignedIdentityProps,
-    grant,
-)
+from .identity import AnyUserAssignedIdentity, Grant, GrantTarget, grant
 
 ACR_PULL = "AcrPull"
 
@@ -84,28 +76,3 @@ class AcrPullBinding(Construct):
     def apply_before(self, *resources: TerraformResource) -> None:
         """Make each resource wait until the pull permission exists."""
         self.grant.apply_before(*resources)
-
-
-def pull_binding_for(
-    workload: Construct,
-    registry: RegistryRef | container_registry.ContainerRegistry,
-    *,
-    pull_identity: AnyUserAssignedIdentity | None,
-    default_identity_name: str,
-    resource_group_name: str,
-    location: str,
-    tags: Mapping[str, str],
-) -> AcrPullBinding:
-    """The pull side of a workload: the given user-assigned identity, or a new
-    pull-only one (`pull-identity`), with AcrPull on the registry (`acr-pull`)."""
-    identity = pull_identity or UserAssignedIdentity(
-        workload,
-        "pull-identity",
-        UserAssignedIdentityProps(
-            name=default_identity_name,
-            resource_group_name=resource_group_name,
-            location=location,
-            tags=tags,
-        ),
-    )
-    return AcrPullBinding(workload, "acr-pull", identity=identity, registry=registry)
