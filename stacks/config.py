@@ -51,6 +51,19 @@ class EnvironmentConfig:
     ops_ssh_public_keys: tuple[str, ...] = (PLACEHOLDER_SSH_PUBLIC_KEY,)
     """OpenSSH public keys for the `ops` VM admin. Default: a placeholder (see above)."""
 
+    # App Service (issue 12): one Linux plan for the `web` and `func` apps.
+    app_plan_sku: str = "P0v3"
+    """Dedicated Linux plan SKU shared by `web` and `func` (FC1/Y1 host one function app
+    only, and Y1 is refused). Default: P0v3."""
+    app_plan_workers: int | None = None
+    """Plan instances. Default: Azure's (1)."""
+    app_plan_zone_balancing: bool = False
+    """Spread plan instances over zones (Premium v3, 2+ workers)."""
+    web_image: str = "web:1.0.0"
+    """Repository and tag of the `web` image in the stack's registry (no host)."""
+    apps_public: bool = True
+    """`web` and `func` accept public traffic (no private endpoints in these stacks)."""
+
     # Deploying for real (issue 7): see stacks/backend.py and stacks/auth.py.
     remote_state: RemoteState | None = None
     """State in an Azure storage account (Entra ID auth). Default: a local file, unless
@@ -80,6 +93,9 @@ ENVIRONMENTS: dict[str, EnvironmentConfig] = {
         api_max_replicas=10,
         registry_sku="Premium",
         storage_replication="ZRS",
+        app_plan_sku="P1v3",
+        app_plan_workers=2,
+        app_plan_zone_balancing=True,
         prevent_destroy=True,
         worker_private=True,
         tags={"environment": "prod"},

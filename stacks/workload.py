@@ -8,24 +8,33 @@ from azure_identity_kit import (
     AciContainerSpec,
     AciPrivateNetwork,
     AciPublicNetwork,
+    AppKeyVaultReference,
     ContainerAppWithIdentity,
     ContainerAppWithIdentityProps,
     ContainerInstanceFromAcr,
     ContainerInstanceFromAcrProps,
     ContainerSpec,
     DaprSpec,
+    FunctionAppWithIdentity,
+    FunctionAppWithIdentityProps,
+    FunctionTrigger,
+    GrantTarget,
     IdentityOnlyRegistry,
     IdentityOnlyRegistryProps,
     IdentityOnlyStorage,
     IdentityOnlyStorageProps,
     IngressSpec,
     KeyVaultSecretRef,
+    LinuxServicePlan,
+    LinuxServicePlanProps,
     RbacKeyVault,
     RbacKeyVaultProps,
     UserAssignedIdentity,
     UserAssignedIdentityProps,
     VmWithIdentity,
     VmWithIdentityProps,
+    WebAppWithIdentity,
+    WebAppWithIdentityProps,
 )
 from azure_identity_kit._cdktf import (
     Construct,
@@ -190,6 +199,7 @@ class WorkloadStack(TerraformStack):
             )
 
         self._add_network_worker_and_ops(rg_name, registry, storage, vault)
+        self._add_web_and_functions(rg_name, registry, storage, vault, data_container)
 
     def _add_network_worker_and_ops(
         self,
@@ -307,6 +317,118 @@ class WorkloadStack(TerraformStack):
 
         if config.prevent_destroy:
             _prevent_destroy(worker_pull_identity.resource, worker_identity.resource)
+
+    def _add_web_and_functions(
+        self,
+        rg_name: str,
+        registry: IdentityOnlyRegistry,
+        storage: IdentityOnlyStorage,
+        vault: RbacKeyVault,
+        data_container: GrantTarget,
+    ) -> None:
+        """One Linux plan, the `web` app and the `func` app (issue 12)."""
+        config = self.config
+        tags = dict(config.tags)
+        location = config.location
+        plan = LinuxServicePlan(
+            self,
+            "app-plan",
+            LinuxServicePlanProps(
+                name=config.resource_name("asp"),
+                resource_group_name=rg_name,
+                location=location,
+                sku_name=config.app_plan_sku,
+                worker_count=config.app_plan_workers,
+                zone_balancing_enabled=config.app_plan_zone_balancing,
+                tags=tags,
+            ),
+        )
+
+        # The web app pulls with its own pull-only identity; its runtime identity
+        # reads `data` and resolves the Key Vault reference.
+        web_pull_identity = self._identity("web-pull-identity", "web-pull", rg_name)
+        web_identity = self._identity("web-identity", "web", rg_name)
+        web = WebAppWithIdentity(
+            self,
+            "web",
+            WebAppWithIdentityProps(
+                name=config.resource_name("app", "web"),
+                resource_group_name=rg_name,
+                location=location,
+                service_plan=plan,
+                image=config.web_image,
+                registry=registry.ref,
+                pull_identity=web_pull_identity,
+                runtime_identity=web_identity,
+                app_settings={
+                    "BLOB_CONTAINER_URL": f"{storage.resource.primary_blob_endpoint}data",
+                },
+                key_vault_references=[
+                    AppKeyVaultReference(
+                        setting="WEB_CONFIG",
+                        secret_uri=f"{vault.resource.vault_uri}secrets/web-config",
+                        vault=vault.target,
+                        secret_name="web-config",
+                    )
+                ],
+                public_network_access_enabled=config.apps_public,
+                health_check_path="/healthz",
+                tags=tags,
+            ),
+        )
+        web.grant("Storage Blob Data Reader", data_container)
+
+        # The function app's host storage is its own account, reached by its
+        # runtime identity with the roles of one queue trigger.
+        func_storage = IdentityOnlyStorage(
+            self,
+            "func-storage",
+            IdentityOnlyStorageProps(
+                name=config.compact_name("stfn"),
+                resource_group_name=rg_name,
+                location=location,
+                replication_type=config.storage_replication,
+                tags=tags,
+            ),
+        )
+        func_identity = self._identity("func-identity", "func", rg_name)
+        func = FunctionAppWithIdentity(
+            self,
+            "func",
+            FunctionAppWithIdentityProps(
+                name=config.resource_name("func", "jobs"),
+                resource_group_name=rg_name,
+                location=location,
+                service_plan=plan,
+                host_storage=func_storage,
+                runtime_identity=func_identity,
+                triggers=[FunctionTrigger.QUEUE],
+                public_network_access_enabled=config.apps_public,
+                tags=tags,
+            ),
+        )
+
+        new_identities = {
+            "web_pull_identity": web_pull_identity,
+            "web_identity": web_identity,
+            "func_identity": func_identity,
+        }
+        for name, identity in new_identities.items():
+            TerraformOutput(self, f"{name}_resource_id", value=identity.resource_id)
+            TerraformOutput(self, f"{name}_principal_id", value=identity.principal_id)
+            TerraformOutput(self, f"{name}_client_id", value=identity.client_id)
+        TerraformOutput(self, "web_hostname", value=web.default_hostname)
+        TerraformOutput(self, "func_hostname", value=func.default_hostname)
+        self.identities.update(new_identities)
+        self.app_plan, self.web, self.func = plan, web, func
+
+        if config.prevent_destroy:
+            _prevent_destroy(
+                web_pull_identity.resource,
+                web_identity.resource,
+                func_identity.resource,
+                func_storage.resource,
+            )
 
     def _identity(self, construct_id: str, purpose: str, rg_name: str) -> UserAssignedIdentity:
         return UserAssignedIdentity(

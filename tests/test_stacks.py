@@ -205,7 +205,7 @@ def test_no_credentials_and_no_machine_paths(env, synth_outdir, stack_json):
     assert registry["admin_enabled"] is False and registry["anonymous_pull_enabled"] is False
     vault = only(doc, "azurerm_key_vault")[1]
     assert vault["rbac_authorization_enabled"] is True
-    account = only(doc, "azurerm_storage_account")[1]
-    assert account["shared_access_key_enabled"] is False
+    for key, account in resources(doc, "azurerm_storage_account").items():
+        assert account["shared_access_key_enabled"] is False, f"{key}: shared keys must be off"
     assert doc["provider"]["azurerm"][0].get("storage_use_azuread") is True
     assert json.dumps(doc["provider"]).count("secret") == 0

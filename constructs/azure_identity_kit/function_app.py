@@ -326,7 +326,8 @@ class FunctionAppWithIdentity(LinuxSiteBase):
             resource_type=SITE_CONFIG_API,
             resource_id=f"{self.resource.id}/config/appsettings",  # type: ignore[attr-defined]
             method="PUT",
-            body={"properties": settings},
+            # `name` is the definition's discriminator (required in a full body).
+            body={"name": "appsettings", "properties": settings},
             depends_on=[self.resource],
             replace_triggered_by=[self.resource],
         )

@@ -13,9 +13,12 @@ from azure_identity_kit.azurerm import (
     container_registry,
     data_azurerm_client_config,
     key_vault,
+    linux_function_app,
     linux_virtual_machine,
+    linux_web_app,
     resource_group,
     role_assignment,
+    service_plan,
     storage_account,
     storage_container,
 )
@@ -212,6 +215,55 @@ def storage_shared_key(stack: TerraformStack) -> str:
     return "bad/st"
 
 
+PLAN_ID = f"{RG_ID}/providers/Microsoft.Web/serverfarms/asp-bad"
+_NO_BASIC_AUTH = dict(
+    ftp_publish_basic_authentication_enabled=False,
+    webdeploy_publish_basic_authentication_enabled=False,
+)
+
+
+def _web_app(stack, *, site_config=None, **kwargs):
+    return linux_web_app.LinuxWebApp(
+        stack, "web", name="app-bad", resource_group_name="rg-bad", location=LOCATION,
+        service_plan_id=PLAN_ID, site_config=site_config or linux_web_app.LinuxWebAppSiteConfig(),
+        identity=linux_web_app.LinuxWebAppIdentity(type="UserAssigned", identity_ids=[UAI_ID]),
+        **{**_NO_BASIC_AUTH, **kwargs},
+    )  # fmt: skip
+
+
+def function_storage_key(stack: TerraformStack) -> str:
+    linux_function_app.LinuxFunctionApp(
+        stack, "func", name="func-bad", resource_group_name="rg-bad", location=LOCATION,
+        service_plan_id=PLAN_ID, storage_account_name="stbad",
+        storage_account_access_key="${var.key}",
+        site_config=linux_function_app.LinuxFunctionAppSiteConfig(), **_NO_BASIC_AUTH,
+    )  # fmt: skip
+    return "bad/func"
+
+
+def linux_consumption_plan(stack: TerraformStack) -> str:
+    service_plan.ServicePlan(
+        stack, "plan", name="asp-bad", resource_group_name="rg-bad", location=LOCATION,
+        os_type="Linux", sku_name="Y1",
+    )  # fmt: skip
+    return "bad/plan"
+
+
+def site_basic_auth(stack: TerraformStack) -> str:
+    _web_app(stack, webdeploy_publish_basic_authentication_enabled=None)
+    return "bad/web"
+
+
+def site_pull_system_identity(stack: TerraformStack) -> str:
+    _web_app(
+        stack,
+        site_config=linux_web_app.LinuxWebAppSiteConfig(
+            container_registry_use_managed_identity=True
+        ),
+    )
+    return "bad/web"
+
+
 BAD: dict[str, Callable[[TerraformStack], str]] = {
     "rbac-privileged-role": privileged_role,
     "rbac-broad-scope": broad_scope,
@@ -226,6 +278,10 @@ BAD: dict[str, Callable[[TerraformStack], str]] = {
     "secret-env-credential": env_credential,
     "keyvault-access-policy": key_vault_access_policy,
     "storage-shared-key-with-rbac": storage_shared_key,
+    "function-host-storage-key": function_storage_key,
+    "plan-linux-consumption": linux_consumption_plan,
+    "app-basic-auth-publishing": site_basic_auth,
+    "app-pull-system-identity": site_pull_system_identity,
 }
 
 
