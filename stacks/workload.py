@@ -182,10 +182,7 @@ class WorkloadStack(TerraformStack):
             )
 
         self.identities = {"api_pull_identity": pull_identity, "api_identity": runtime_identity}
-        for name, identity in self.identities.items():
-            TerraformOutput(self, f"{name}_resource_id", value=identity.resource_id)
-            TerraformOutput(self, f"{name}_principal_id", value=identity.principal_id)
-            TerraformOutput(self, f"{name}_client_id", value=identity.client_id)
+        self._output_identities(self.identities)
         TerraformOutput(self, "api_fqdn", value=api.fqdn)
         self.api = api
 
@@ -305,10 +302,7 @@ class WorkloadStack(TerraformStack):
             "worker_pull_identity": worker_pull_identity,
             "worker_identity": worker_identity,
         }
-        for name, identity in new_identities.items():
-            TerraformOutput(self, f"{name}_resource_id", value=identity.resource_id)
-            TerraformOutput(self, f"{name}_principal_id", value=identity.principal_id)
-            TerraformOutput(self, f"{name}_client_id", value=identity.client_id)
+        self._output_identities(new_identities)
         TerraformOutput(self, "ops_vm_principal_id", value=ops.system_principal_id)
         self.identities.update(new_identities)
         self.network = vnet
@@ -413,10 +407,7 @@ class WorkloadStack(TerraformStack):
             "web_identity": web_identity,
             "func_identity": func_identity,
         }
-        for name, identity in new_identities.items():
-            TerraformOutput(self, f"{name}_resource_id", value=identity.resource_id)
-            TerraformOutput(self, f"{name}_principal_id", value=identity.principal_id)
-            TerraformOutput(self, f"{name}_client_id", value=identity.client_id)
+        self._output_identities(new_identities)
         TerraformOutput(self, "web_hostname", value=web.default_hostname)
         TerraformOutput(self, "func_hostname", value=func.default_hostname)
         self.identities.update(new_identities)
@@ -429,6 +420,13 @@ class WorkloadStack(TerraformStack):
                 func_identity.resource,
                 func_storage.resource,
             )
+
+    def _output_identities(self, identities: dict[str, UserAssignedIdentity]) -> None:
+        """`<name>_resource_id`, `_principal_id` and `_client_id` for each identity."""
+        for name, identity in identities.items():
+            TerraformOutput(self, f"{name}_resource_id", value=identity.resource_id)
+            TerraformOutput(self, f"{name}_principal_id", value=identity.principal_id)
+            TerraformOutput(self, f"{name}_client_id", value=identity.client_id)
 
     def _identity(self, construct_id: str, purpose: str, rg_name: str) -> UserAssignedIdentity:
         return UserAssignedIdentity(

@@ -99,6 +99,9 @@ def test_no_publishing_credentials_https_only_tls_12():
     assert config["ftps_state"] == "Disabled" and config["http2_enabled"] is True
     assert config["minimum_tls_version"] == "1.2" and config["scm_minimum_tls_version"] == "1.2"
     assert config["remote_debugging_enabled"] is False
+    logs = app["logs"]
+    assert logs["detailed_error_messages"] is True and logs["failed_request_tracing"] is True
+    assert logs["http_logs"] == {"file_system": {"retention_in_days": 7, "retention_in_mb": 35}}
 
 
 def test_image_pulled_by_pull_identity_client_id_after_acrpull():

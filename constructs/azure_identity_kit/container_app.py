@@ -22,11 +22,11 @@ from .identity import (
 from .naming import CONTAINER_APP, check_name
 from .workload_identity import (
     WorkloadIdentityMixin,
+    check_pull_props,
     ensure_grant,
     grant_secret_read,
     is_system,
     refuse_client_id_override,
-    refuse_system_pull,
 )
 
 STORAGE_QUEUE_DATA_READER = "Storage Queue Data Reader"
@@ -176,14 +176,7 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
         self.props = props
 
         if props.registry is not None:
-            self._bind_pull(
-                props.registry,
-                props.pull_identity,  # type: ignore[arg-type]
-                default_identity_name=props.pull_identity_name or f"id-{props.name}-pull",
-                resource_group_name=props.resource_group_name,
-                location=props.location,
-                tags=props.tags,
-            )
+            self._bind_pull(props)
         self.runtime_identity = props.runtime_identity
 
         # Key Vault references and queue scale rules are read by the platform
@@ -508,15 +501,7 @@ def _dapr_metadata(name: str, value: str):
 
 def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
     check_name(CONTAINER_APP, props.name, path)
-    refuse_system_pull(path, "pull-system-assigned", props.pull_identity)
-    if props.pull_identity is not None and props.registry is None:
-        raise KitValidationError(
-            path,
-            "pull-without-registry",
-            "A pull identity was given but no registry to pull from.",
-            "Set registry (a ContainerRegistry or RegistryRef.existing(...)), "
-            "or drop pull_identity.",
-        )
+    check_pull_props(path, props)
     if props.registry is not None:
         specs = (*props.containers, *props.init_containers)
         check_image_registry(path, props.registry.login_server, {s.name: s.image for s in specs})

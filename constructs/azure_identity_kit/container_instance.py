@@ -134,14 +134,7 @@ class ContainerInstanceFromAcr(WorkloadIdentityMixin, Construct):
         super().__init__(scope, construct_id)
         self.props = props
 
-        self.acr_pull = self._bind_pull(
-            props.registry,
-            props.pull_identity,  # type: ignore[arg-type]
-            default_identity_name=props.pull_identity_name or f"id-{props.name}-pull",
-            resource_group_name=props.resource_group_name,
-            location=props.location,
-            tags=props.tags,
-        )
+        self.acr_pull = self._bind_pull(props)
         self.pull_identity: AnyUserAssignedIdentity = self.acr_pull.identity
         self.runtime_identity = props.runtime_identity
 

@@ -19,7 +19,7 @@ from .app_service import (
 from .azurerm import container_registry, linux_web_app
 from .errors import KitValidationError
 from .identity import AnyUserAssignedIdentity
-from .workload_identity import refuse_system_pull
+from .workload_identity import check_pull_props
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ class WebAppWithIdentityProps:
     health_check_path: str | None = None
     """Path App Service probes, e.g. '/healthz'; unhealthy instances are replaced after
     2 minutes. Default: none."""
+    log_retention_days: int = 7
+    """Days HTTP logs stay on the app's file system (35 MB cap). Default: 7."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on the app and on identities it creates. Default: none."""
 
@@ -85,14 +87,7 @@ class WebAppWithIdentity(LinuxSiteBase):
 
     def _prepare(self, props: WebAppWithIdentityProps) -> None:
         if props.registry is not None:
-            self._bind_pull(
-                props.registry,
-                props.pull_identity,  # type: ignore[arg-type]
-                default_identity_name=props.pull_identity_name or f"id-{props.name}-pull",
-                resource_group_name=props.resource_group_name,
-                location=props.location,
-                tags=props.tags,
-            )
+            self._bind_pull(props)
 
     def _create_site(self, props: WebAppWithIdentityProps, app_settings: dict[str, str]):
         site_config: dict[str, Any] = self.site_config_arguments(props)
@@ -111,18 +106,21 @@ class WebAppWithIdentity(LinuxSiteBase):
             **self.site_arguments(props, app_settings),
             identity=self.identities.render(linux_web_app.LinuxWebAppIdentity),
             site_config=linux_web_app.LinuxWebAppSiteConfig(**site_config),
+            # HTTP logs, detailed errors and failed-request traces on the app's own file
+            # system: diagnosable without a storage account (a blob sink needs a SAS URL).
+            logs=linux_web_app.LinuxWebAppLogs(
+                detailed_error_messages=True,
+                failed_request_tracing=True,
+                http_logs=linux_web_app.LinuxWebAppLogsHttpLogs(
+                    file_system=linux_web_app.LinuxWebAppLogsHttpLogsFileSystem(
+                        retention_in_days=props.log_retention_days, retention_in_mb=35
+                    )
+                ),
+            ),
         )
 
     def _validate(self, path: str, props: WebAppWithIdentityProps) -> None:
-        refuse_system_pull(path, "pull-system-assigned", props.pull_identity)
-        if props.pull_identity is not None and props.registry is None:
-            raise KitValidationError(
-                path,
-                "pull-without-registry",
-                "A pull identity was given but no registry to pull from.",
-                "Set registry (a ContainerRegistry or RegistryRef.existing(...)), "
-                "or drop pull_identity.",
-            )
+        check_pull_props(path, props)
         if (props.image is None) != (props.registry is None):
             raise KitValidationError(
                 path,

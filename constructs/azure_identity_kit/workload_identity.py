@@ -13,9 +13,9 @@ container group, VM, web app, function app), written once:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-from .acr_pull_binding import AcrPullBinding, RegistryRef
-from .azurerm import container_registry
+from .acr_pull_binding import AcrPullBinding
 from .errors import KitValidationError
 from .identity import (
     AZURE_CLIENT_ID,
@@ -59,6 +59,19 @@ def refuse_system_pull(
     AcrPull before the workload's first pull."""
     if isinstance(pull_identity, str):
         raise KitValidationError(path, rule_id, problem, fix)
+
+
+def check_pull_props(path: str, props: Any) -> None:
+    """Pull rules of a workload with an optional registry (container app, web app)."""
+    refuse_system_pull(path, "pull-system-assigned", props.pull_identity)
+    if props.pull_identity is not None and props.registry is None:
+        raise KitValidationError(
+            path,
+            "pull-without-registry",
+            "A pull identity was given but no registry to pull from.",
+            "Set registry (a ContainerRegistry or RegistryRef.existing(...)), "
+            "or drop pull_identity.",
+        )
 
 
 def refuse_client_id_override(
@@ -106,29 +119,21 @@ class WorkloadIdentityMixin(WorkloadGrantsMixin):
     pull_identity: AnyUserAssignedIdentity | None = None
     acr_pull: AcrPullBinding | None = None
 
-    def _bind_pull(
-        self,
-        registry: RegistryRef | container_registry.ContainerRegistry,
-        pull_identity: AnyUserAssignedIdentity | None,
-        *,
-        default_identity_name: str,
-        resource_group_name: str,
-        location: str,
-        tags: Mapping[str, str],
-    ) -> AcrPullBinding:
-        """The pull identity: the given user-assigned one, or a new pull-only one
-        (`pull-identity`), with AcrPull on the registry (`acr-pull`)."""
-        identity = pull_identity or UserAssignedIdentity(
+    def _bind_pull(self, props: Any) -> AcrPullBinding:
+        """The pull identity for `props.registry`: `props.pull_identity` (user-assigned)
+        or a new pull-only one (`pull-identity`, Azure name `props.pull_identity_name` or
+        `id-<name>-pull`), with AcrPull on the registry (`acr-pull`)."""
+        identity = props.pull_identity or UserAssignedIdentity(
             self,  # type: ignore[arg-type]
             "pull-identity",
             UserAssignedIdentityProps(
-                name=default_identity_name,
-                resource_group_name=resource_group_name,
-                location=location,
-                tags=tags,
+                name=props.pull_identity_name or f"id-{props.name}-pull",
+                resource_group_name=props.resource_group_name,
+                location=props.location,
+                tags=props.tags,
             ),
         )
-        self.acr_pull = AcrPullBinding(self, "acr-pull", identity=identity, registry=registry)  # type: ignore[arg-type]
+        self.acr_pull = AcrPullBinding(self, "acr-pull", identity=identity, registry=props.registry)  # type: ignore[arg-type]
         self.pull_identity = identity
         return self.acr_pull
 
