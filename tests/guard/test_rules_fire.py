@@ -358,3 +358,32 @@ def test_kit_identity_with_a_grant_is_not_idle_and_raw_identities_are_not_checke
         "an identity with a grant, and an identity the kit did not create, are not idle: "
         f"{outcome.annotations}"
     )
+
+
+def test_site_registry_password_and_connection_setting_fire():
+    """App Service pulls with a password, and a function app's AzureWebJobsStorage
+    connection string, are findings too (not only the flags above)."""
+    stack = new_stack("bad")
+    _web_app(
+        stack,
+        site_config=linux_web_app.LinuxWebAppSiteConfig(
+            application_stack=linux_web_app.LinuxWebAppSiteConfigApplicationStack(
+                docker_image_name="web:1",
+                docker_registry_url="https://crbad.azurecr.io",
+                docker_registry_username="crbad",
+                docker_registry_password="${var.password}",
+            )
+        ),
+    )
+    linux_function_app.LinuxFunctionApp(
+        stack, "func", name="func-bad", resource_group_name="rg-bad", location=LOCATION,
+        service_plan_id=PLAN_ID, storage_account_name="stbad", storage_uses_managed_identity=True,
+        app_settings={"AzureWebJobsStorage": "${var.connection}"},
+        site_config=linux_function_app.LinuxFunctionAppSiteConfig(), **_NO_BASIC_AUTH,
+    )  # fmt: skip
+    outcome = synth_guarded(stack)
+    assert outcome.rule_ids() == {"secret-registry-password", "function-host-storage-key"}
+    ((_, at, _),) = outcome.of("secret-registry-password")
+    assert at == "bad/web"
+    ((_, at, message),) = outcome.of("function-host-storage-key")
+    assert at == "bad/func" and "AzureWebJobsStorage" in message
