@@ -75,7 +75,7 @@ review: $(SETUP_STAMP)
 	$(PYTHON) -m azure_identity_kit.review.plan_cli $(PLAN) --format $(FORMAT) $(if $(FAIL_ON),--fail-on $(FAIL_ON)) $(foreach c,$(CONFIG),--config $(c))
 
 # Side-by-side benchmark (issue 8): project synth vs a naive app vs the tests, plus a scale series.
-bench: $(SETUP_STAMP) $(CHECKOV_STAMP)
+bench: $(SETUP_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN)
 	$(PYTHON) bench/run.py
 
 clean:

@@ -300,3 +300,12 @@ def test_line_paths_match_pretty_printed_json() -> None:
     for number, path in enumerate(paths):
         if path and isinstance(path[-1], str) and text[number].strip().startswith('"'):
             assert text[number].strip().startswith(json.dumps(path[-1]) + ":"), (number, path)
+
+
+def test_full_mode_refuses_a_terraform_older_than_1_6(monkeypatch, capsys) -> None:
+    """IDKIT_VALIDATE_FULL=1 runs `terraform` from PATH with real providers; the
+    1.0 engine cannot do that (no import blocks, no replace_triggered_by)."""
+    monkeypatch.setenv("IDKIT_VALIDATE_FULL", "1")
+    monkeypatch.setenv("PATH", str(TERRAFORM.parent))
+    assert main(["cdktf.out"]) == 2
+    assert "needs Terraform >= 1.6 on PATH, found 1.0.3" in capsys.readouterr().err

@@ -64,6 +64,7 @@ _EXPORTS = {
     "VmWithIdentityProps": "vm",
     "WebAppWithIdentity": "web_app",
     "WebAppWithIdentityProps": "web_app",
+    "enable_fast_synth": "synth",
     "grant": "identity",
 }
 
