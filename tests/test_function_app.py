@@ -249,6 +249,8 @@ def test_flex_without_key_vault_references_sends_no_identity_patch():
           "system_assigned": True}, "function-flex-host-identity"),
         ({"service_plan": FLEX_PLAN, "host_storage": HostStorage("st", HOST.account)},
          "function-flex-deployment-storage"),
+        ({"service_plan": FLEX_PLAN, "instance_memory_in_mb": 1024},
+         "function-flex-instance-memory"),
         ({"key_vault_reference_identity": "SystemAssigned"}, "keyvault-ref-system-assigned"),
         ({"app_settings": {"AZURE_CLIENT_ID": "x"}}, "azure-client-id-conflict"),
         ({"name": "func_jobs"}, "name-app-service"),

@@ -112,6 +112,7 @@ class FunctionRuntime:
 
 
 RUNTIMES = ("python", "node", "java", "powershell", "dotnet-isolated")
+FLEX_INSTANCE_MEMORY_MB = (512, 2048, 4096)
 
 
 @dataclass(frozen=True)
@@ -416,6 +417,13 @@ class FunctionAppWithIdentity(LinuxSiteBase):
                     "Flex Consumption reads its deployment package at creation, before a "
                     "system-assigned identity could be granted Storage Blob Data Owner.",
                     "Set runtime_identity or host_storage_identity to a user-assigned identity.",
+                )
+            if props.instance_memory_in_mb not in FLEX_INSTANCE_MEMORY_MB:
+                raise KitValidationError(
+                    path,
+                    "function-flex-instance-memory",
+                    f"Flex Consumption has no {props.instance_memory_in_mb} MB instance size.",
+                    f"Use one of {', '.join(map(str, FLEX_INSTANCE_MEMORY_MB))}.",
                 )
             storage = props.host_storage
             if isinstance(storage, HostStorage) and not storage.primary_blob_endpoint:

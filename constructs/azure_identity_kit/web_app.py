@@ -10,11 +10,15 @@ from typing import Any
 from ._cdktf import is_token
 from .acr_pull_binding import RegistryRef
 from .app_service import (
+    ELASTIC_PREMIUM_SKUS,
+    FLEX_CONSUMPTION_SKUS,
+    LINUX_CONSUMPTION_SKUS,
     AppKeyVaultReference,
     IdentityChoice,
     LinuxServicePlan,
     LinuxSiteBase,
     ServicePlanRef,
+    plan_ref,
 )
 from .azurerm import container_registry, linux_web_app
 from .errors import KitValidationError
@@ -121,6 +125,14 @@ class WebAppWithIdentity(LinuxSiteBase):
 
     def _validate(self, path: str, props: WebAppWithIdentityProps) -> None:
         check_pull_props(path, props)
+        sku = plan_ref(props.service_plan).sku_name
+        if sku in (*LINUX_CONSUMPTION_SKUS, *FLEX_CONSUMPTION_SKUS, *ELASTIC_PREMIUM_SKUS):
+            raise KitValidationError(
+                path,
+                "app-plan-functions-only",
+                f"The {sku} plan hosts function apps only; a web app cannot run on it.",
+                "Put the web app on a Dedicated plan (B1, S1, P0v3, P1v3, ...).",
+            )
         if (props.image is None) != (props.registry is None):
             raise KitValidationError(
                 path,

@@ -368,6 +368,14 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "A web app image that is empty or names a registry host.",
         "Pass '<repository>:<tag>'; the host comes from the registry.",
     ),
+    "app-plan-functions-only": (
+        "A web app on a functions-only plan (Y1, FC1, EP1-EP3).",
+        "Use a Dedicated plan.",
+    ),
+    "function-flex-instance-memory": (
+        "A Flex Consumption instance size that does not exist.",
+        "Use 512, 2048 or 4096 MB.",
+    ),
     "function-storage-key": (
         "A storage account access key for a function app's host storage.",
         "Remove it: host storage is connected by managed identity.",
