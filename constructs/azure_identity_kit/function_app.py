@@ -46,8 +46,10 @@ CONTENT_SHARE_CONNECTION = "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"
 # connection: blob trigger -> Storage Queue Data Contributor (poison queue) and
 # Storage Account Contributor (the blob trigger's internals, see
 # includes/functions-blob-permissions.md); Durable Functions -> Queue and Table
-# Data Contributor; queue trigger -> Storage Queue Data Contributor (the
-# "connections" doc of the queue extension).
+# Data Contributor; queue trigger -> Storage Queue Data Contributor (the queue
+# extension's "Identity-based connections" role table, functions-bindings-storage-
+# queue: the trigger also creates `<queue>-poison` and writes failed messages to it,
+# which Reader + Message Processor cannot).
 STORAGE_BLOB_DATA_OWNER = "Storage Blob Data Owner"
 STORAGE_TABLE_DATA_CONTRIBUTOR = "Storage Table Data Contributor"
 STORAGE_QUEUE_DATA_CONTRIBUTOR = "Storage Queue Data Contributor"
