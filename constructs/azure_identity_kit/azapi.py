@@ -7,6 +7,7 @@ TerraformProvider/TerraformResource. The version is pinned here, in one place.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,6 +22,11 @@ from ._cdktf import (
 AZAPI_SOURCE = "azure/azapi"
 AZAPI_VERSION = "2.4.0"
 _PROVIDER_ID = "azapi"
+
+
+_PROVIDERS: weakref.WeakKeyDictionary[TerraformStack, TerraformProvider] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class AzapiProvider(TerraformProvider):
@@ -42,10 +48,14 @@ class AzapiProvider(TerraformProvider):
 
     @staticmethod
     def of(scope: Construct) -> AzapiProvider:
-        """The stack's azapi provider, created on first use."""
+        """The stack's azapi provider, created on first use (remembered per
+        stack in Python: asking the tree is two jsii round trips per call)."""
         stack = TerraformStack.of(scope)
-        existing = stack.node.try_find_child(_PROVIDER_ID)
-        return existing if existing is not None else AzapiProvider(stack)  # type: ignore[return-value]
+        provider = _PROVIDERS.get(stack)
+        if provider is None:
+            found = stack.node.try_find_child(_PROVIDER_ID)
+            provider = _PROVIDERS[stack] = found if found is not None else AzapiProvider(stack)
+        return provider  # type: ignore[return-value]
 
 
 class AzapiResourceAction(TerraformResource):
