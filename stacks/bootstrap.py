@@ -99,8 +99,15 @@ PRODUCT_ROLES: Mapping[str, str] = {
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+    "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
     "Storage Queue Data Reader": "19e7f393-937e-4f77-808e-94535e297925",
+    "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+    # Only for FunctionTrigger.BLOB, on the one host storage account: Microsoft
+    # documents it for the blob trigger's host connection. A control-plane role
+    # (it can list keys and re-enable shared keys), so it stays scoped to that account.
+    "Storage Account Contributor": "17d1049b-9a84-46fb-8f53-869881c3d3ab",
     "Virtual Machine User Login": "fb879df8-f326-4884-b1cf-06f3ad86be52",
 }
 _REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")

@@ -63,6 +63,18 @@ class EnvironmentConfig:
     sql_admin_group_object_id: str = "00000000-0000-0000-0000-000000000000"
     """Its object ID. PLACEHOLDER, replace before deploying; the deploy identity must be
     a member to run the generated database grants (README, Azure SQL)."""
+    # App Service (issue 12): one Linux plan for the `web` and `func` apps.
+    app_plan_sku: str = "P0v3"
+    """Dedicated Linux plan SKU shared by `web` and `func` (FC1/Y1 host one function app
+    only, and Y1 is refused). Default: P0v3."""
+    app_plan_workers: int | None = None
+    """Plan instances. Default: Azure's (1)."""
+    app_plan_zone_balancing: bool = False
+    """Spread plan instances over zones (Premium v3, 2+ workers)."""
+    web_image: str = "web:1.0.0"
+    """Repository and tag of the `web` image in the stack's registry (no host)."""
+    apps_public: bool = True
+    """`web` and `func` accept public traffic (no private endpoints in these stacks)."""
 
     # Deploying for real (issue 7): see stacks/backend.py and stacks/auth.py.
     remote_state: RemoteState | None = None
@@ -93,6 +105,9 @@ ENVIRONMENTS: dict[str, EnvironmentConfig] = {
         api_max_replicas=10,
         registry_sku="Premium",
         storage_replication="ZRS",
+        app_plan_sku="P1v3",
+        app_plan_workers=2,
+        app_plan_zone_balancing=True,
         prevent_destroy=True,
         worker_private=True,
         tags={"environment": "prod"},

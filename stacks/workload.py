@@ -8,6 +8,7 @@ from azure_identity_kit import (
     AciContainerSpec,
     AciPrivateNetwork,
     AciPublicNetwork,
+    AppKeyVaultReference,
     ContainerAppWithIdentity,
     ContainerAppWithIdentityProps,
     ContainerInstanceFromAcr,
@@ -18,6 +19,9 @@ from azure_identity_kit import (
     EntraGroup,
     EntraOnlySqlServer,
     EntraOnlySqlServerProps,
+    FunctionAppWithIdentity,
+    FunctionAppWithIdentityProps,
+    FunctionTrigger,
     IdentityOnlyCosmosAccount,
     IdentityOnlyCosmosAccountProps,
     IdentityOnlyRegistry,
@@ -26,6 +30,8 @@ from azure_identity_kit import (
     IdentityOnlyStorageProps,
     IngressSpec,
     KeyVaultSecretRef,
+    LinuxServicePlan,
+    LinuxServicePlanProps,
     RbacKeyVault,
     RbacKeyVaultProps,
     SqlDatabase,
@@ -33,6 +39,8 @@ from azure_identity_kit import (
     UserAssignedIdentityProps,
     VmWithIdentity,
     VmWithIdentityProps,
+    WebAppWithIdentity,
+    WebAppWithIdentityProps,
 )
 from azure_identity_kit._cdktf import (
     Construct,
@@ -188,10 +196,7 @@ class WorkloadStack(TerraformStack):
             )
 
         self.identities = {"api_pull_identity": pull_identity, "api_identity": runtime_identity}
-        for name, identity in self.identities.items():
-            TerraformOutput(self, f"{name}_resource_id", value=identity.resource_id)
-            TerraformOutput(self, f"{name}_principal_id", value=identity.principal_id)
-            TerraformOutput(self, f"{name}_client_id", value=identity.client_id)
+        self._output_identities(self.identities)
         TerraformOutput(self, "api_fqdn", value=api.fqdn)
         self.api = api
 
@@ -205,6 +210,7 @@ class WorkloadStack(TerraformStack):
             )
 
         self._add_network_worker_and_ops(rg_name, registry, storage, vault)
+        self._add_web_and_functions(rg_name, registry, storage, vault, cosmos, items)
 
     def _add_data_stores(
         self, rg_name: str, workspace_id: str
@@ -360,10 +366,7 @@ class WorkloadStack(TerraformStack):
             "worker_pull_identity": worker_pull_identity,
             "worker_identity": worker_identity,
         }
-        for name, identity in new_identities.items():
-            TerraformOutput(self, f"{name}_resource_id", value=identity.resource_id)
-            TerraformOutput(self, f"{name}_principal_id", value=identity.principal_id)
-            TerraformOutput(self, f"{name}_client_id", value=identity.client_id)
+        self._output_identities(new_identities)
         TerraformOutput(self, "ops_vm_principal_id", value=ops.system_principal_id)
         self.identities.update(new_identities)
         self.network = vnet
@@ -372,6 +375,125 @@ class WorkloadStack(TerraformStack):
 
         if config.prevent_destroy:
             _prevent_destroy(worker_pull_identity.resource, worker_identity.resource)
+
+    def _add_web_and_functions(
+        self,
+        rg_name: str,
+        registry: IdentityOnlyRegistry,
+        storage: IdentityOnlyStorage,
+        vault: RbacKeyVault,
+        cosmos: IdentityOnlyCosmosAccount,
+        items: CosmosContainer,
+    ) -> None:
+        """One Linux plan, the `web` app and the `func` app (issue 12); `func`
+        writes to the Cosmos `items` container (issue 13)."""
+        config = self.config
+        tags = dict(config.tags)
+        location = config.location
+        plan = LinuxServicePlan(
+            self,
+            "app-plan",
+            LinuxServicePlanProps(
+                name=config.resource_name("asp"),
+                resource_group_name=rg_name,
+                location=location,
+                sku_name=config.app_plan_sku,
+                worker_count=config.app_plan_workers,
+                zone_balancing_enabled=config.app_plan_zone_balancing,
+                tags=tags,
+            ),
+        )
+
+        # The web app pulls with its own pull-only identity; its runtime identity
+        # reads `data` and resolves the Key Vault reference.
+        web_pull_identity = self._identity("web-pull-identity", "web-pull", rg_name)
+        web_identity = self._identity("web-identity", "web", rg_name)
+        web = WebAppWithIdentity(
+            self,
+            "web",
+            WebAppWithIdentityProps(
+                name=config.resource_name("app", "web"),
+                resource_group_name=rg_name,
+                location=location,
+                service_plan=plan,
+                image=config.web_image,
+                registry=registry.ref,
+                pull_identity=web_pull_identity,
+                runtime_identity=web_identity,
+                app_settings={
+                    "BLOB_CONTAINER_URL": f"{storage.resource.primary_blob_endpoint}data",
+                },
+                key_vault_references=[
+                    AppKeyVaultReference(
+                        setting="WEB_CONFIG",
+                        secret_uri=f"{vault.resource.vault_uri}secrets/web-config",
+                        vault=vault.target,
+                        secret_name="web-config",
+                    )
+                ],
+                public_network_access_enabled=config.apps_public,
+                health_check_path="/healthz",
+                tags=tags,
+            ),
+        )
+        storage.grant_blob_read(web, container="data")
+
+        # The function app's host storage is its own account, reached by its
+        # runtime identity with the roles of one queue trigger.
+        func_storage = IdentityOnlyStorage(
+            self,
+            "func-storage",
+            IdentityOnlyStorageProps(
+                name=config.compact_name("stfn"),
+                resource_group_name=rg_name,
+                location=location,
+                replication_type=config.storage_replication,
+                tags=tags,
+            ),
+        )
+        func_identity = self._identity("func-identity", "func", rg_name)
+        func = FunctionAppWithIdentity(
+            self,
+            "func",
+            FunctionAppWithIdentityProps(
+                name=config.resource_name("func", "jobs"),
+                resource_group_name=rg_name,
+                location=location,
+                service_plan=plan,
+                host_storage=func_storage,
+                runtime_identity=func_identity,
+                triggers=[FunctionTrigger.QUEUE],
+                public_network_access_enabled=config.apps_public,
+                tags=tags,
+            ),
+        )
+        cosmos.grant_data_write(func, scope=items)
+
+        new_identities = {
+            "web_pull_identity": web_pull_identity,
+            "web_identity": web_identity,
+            "func_identity": func_identity,
+        }
+        self._output_identities(new_identities)
+        TerraformOutput(self, "web_hostname", value=web.default_hostname)
+        TerraformOutput(self, "func_hostname", value=func.default_hostname)
+        self.identities.update(new_identities)
+        self.app_plan, self.web, self.func = plan, web, func
+
+        if config.prevent_destroy:
+            _prevent_destroy(
+                web_pull_identity.resource,
+                web_identity.resource,
+                func_identity.resource,
+                func_storage.resource,
+            )
+
+    def _output_identities(self, identities: dict[str, UserAssignedIdentity]) -> None:
+        """`<name>_resource_id`, `_principal_id` and `_client_id` for each identity."""
+        for name, identity in identities.items():
+            TerraformOutput(self, f"{name}_resource_id", value=identity.resource_id)
+            TerraformOutput(self, f"{name}_principal_id", value=identity.principal_id)
+            TerraformOutput(self, f"{name}_client_id", value=identity.client_id)
 
     def _identity(self, construct_id: str, purpose: str, rg_name: str) -> UserAssignedIdentity:
         return UserAssignedIdentity(

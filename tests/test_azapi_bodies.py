@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from arm_types import AZAPI_SUPPLIED, FIXTURES, ArmTypes, MissingDefinition, fixture_versions
 from azure_identity_kit import (
+    AppKeyVaultReference,
     IdentitySetting,
     QueueScaleRule,
     UserAssignedIdentity,
@@ -20,6 +21,8 @@ from azure_identity_kit.azurerm import SCALE_RULE_IDENTITY_NATIVE
 from azure_identity_kit.container_app import CONTAINER_APPS_API, LIFECYCLES
 from support import new_stack, synth
 from test_container_app_depth import QUEUE, _deep_app, _runtime
+from test_function_app import FLEX_PLAN, SECRET_URI, VAULT
+from test_function_app import _app as _function_app
 
 AZAPI_KINDS = ("azapi_resource", "azapi_update_resource", "azapi_resource_action")
 
@@ -219,6 +222,14 @@ def _construct_docs():
             ],
         )
         yield f"lifecycle {lifecycle}", synth(stack)
+    # Flex Consumption: the app-settings PUT and the Key Vault reference identity PATCH.
+    stack = new_stack()
+    _function_app(
+        stack,
+        service_plan=FLEX_PLAN,
+        key_vault_references=[AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT)],
+    )
+    yield "flex function app", synth(stack)
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +261,12 @@ def test_every_azapi_body_is_valid_for_its_api_version(emitted):
         except MissingDefinition as missing:
             problems.append(f"{where}: {missing}")
     assert not problems, "\n".join(problems)
+
+
+def test_flex_function_app_bodies_are_checked(emitted):
+    flex = [config for origin, _, config in emitted if origin.startswith("flex function app")]
+    types = {config["type"] for config in flex}
+    assert types == {"Microsoft.Web/sites/config@2025-03-01", "Microsoft.Web/sites@2025-03-01"}
 
 
 def test_kit_lifecycles_are_the_values_arm_defines():

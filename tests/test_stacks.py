@@ -205,7 +205,54 @@ def test_no_credentials_and_no_machine_paths(env, synth_outdir, stack_json):
     assert registry["admin_enabled"] is False and registry["anonymous_pull_enabled"] is False
     vault = only(doc, "azurerm_key_vault")[1]
     assert vault["rbac_authorization_enabled"] is True
-    account = only(doc, "azurerm_storage_account")[1]
-    assert account["shared_access_key_enabled"] is False
+    for key, account in resources(doc, "azurerm_storage_account").items():
+        assert account["shared_access_key_enabled"] is False, f"{key}: shared keys must be off"
     assert doc["provider"]["azurerm"][0].get("storage_use_azuread") is True
     assert json.dumps(doc["provider"]).count("secret") == 0
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_web_and_func_run_on_one_plan_by_identity(env, stack_json):
+    doc = stack_json(env)
+    plan_key, plan = by_name(doc, "azurerm_service_plan", f"asp-idkit-{env}")
+    assert plan["os_type"] == "Linux" and plan["sku_name"] in ("P0v3", "P1v3")
+    _, web = by_name(doc, "azurerm_linux_web_app", f"app-idkit-web-{env}")
+    _, func = by_name(doc, "azurerm_linux_function_app", f"func-idkit-jobs-{env}")
+    for app in (web, func):
+        assert app["service_plan_id"] == ref("azurerm_service_plan", plan_key, "id")
+    pull_id, _ = by_name(doc, UAI, f"id-idkit-web-pull-{env}")
+    web_id, _ = by_name(doc, UAI, f"id-idkit-web-{env}")
+    func_id, _ = by_name(doc, UAI, f"id-idkit-func-{env}")
+    assert web["site_config"]["container_registry_managed_identity_client_id"] == ref(
+        UAI, pull_id, "client_id"
+    )
+    assert web["key_vault_reference_identity_id"] == ref(UAI, web_id, "id")
+    assert web["app_settings"]["WEB_CONFIG"].startswith("@Microsoft.KeyVault(SecretUri=")
+
+    def roles_of(identity_key):
+        principal = ref(UAI, identity_key, "principal_id")
+        return {
+            (ra["role_definition_name"], key)
+            for key, ra in resources(doc, RA).items()
+            if ra["principal_id"] == principal
+        }
+
+    web_roles = {role for role, _ in roles_of(web_id)}
+    assert web_roles == {"Storage Blob Data Reader", "Key Vault Secrets User"}
+    assert {role for role, _ in roles_of(pull_id)} == {"AcrPull"}
+    func_roles = roles_of(func_id)
+    assert {role for role, _ in func_roles} == {
+        "Storage Blob Data Owner",
+        "Storage Table Data Contributor",
+        "Storage Queue Data Contributor",
+    }
+    for identity_key, app in ((web_id, web), (pull_id, web), (func_id, func)):
+        for _, key in roles_of(identity_key):
+            assert f"{RA}.{key}" in app["depends_on"], "every grant exists before the app"
+    host_key, host = by_name(doc, "azurerm_storage_account", f"stfnidkit{env}")
+    assert host["shared_access_key_enabled"] is False
+    assert func["storage_account_name"] == ref("azurerm_storage_account", host_key, "name")
+    outputs = doc["output"]
+    for name in ("web_pull_identity", "web_identity", "func_identity"):
+        for attribute in ("resource_id", "principal_id", "client_id"):
+            assert f"{name}_{attribute}" in outputs

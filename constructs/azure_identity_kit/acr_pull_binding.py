@@ -10,14 +10,7 @@ from dataclasses import dataclass
 from ._cdktf import Construct, TerraformResource, is_token
 from .azurerm import container_registry
 from .errors import KitValidationError
-from .identity import (
-    AnyUserAssignedIdentity,
-    Grant,
-    GrantTarget,
-    UserAssignedIdentity,
-    UserAssignedIdentityProps,
-    grant,
-)
+from .identity import AnyUserAssignedIdentity, Grant, GrantTarget, grant
 
 ACR_PULL = "AcrPull"
 # Login servers of Azure Container Registry in every cloud (public, China, US Gov).
@@ -110,28 +103,3 @@ class AcrPullBinding(Construct):
     def apply_before(self, *resources: TerraformResource) -> None:
         """Make each resource wait until the pull permission exists."""
         self.grant.apply_before(*resources)
-
-
-def pull_binding_for(
-    workload: Construct,
-    registry: RegistryRef | container_registry.ContainerRegistry,
-    *,
-    pull_identity: AnyUserAssignedIdentity | None,
-    default_identity_name: str,
-    resource_group_name: str,
-    location: str,
-    tags: Mapping[str, str],
-) -> AcrPullBinding:
-    """The pull side of a workload: the given user-assigned identity, or a new
-    pull-only one (`pull-identity`), with AcrPull on the registry (`acr-pull`)."""
-    identity = pull_identity or UserAssignedIdentity(
-        workload,
-        "pull-identity",
-        UserAssignedIdentityProps(
-            name=default_identity_name,
-            resource_group_name=resource_group_name,
-            location=location,
-            tags=tags,
-        ),
-    )
-    return AcrPullBinding(workload, "acr-pull", identity=identity, registry=registry)

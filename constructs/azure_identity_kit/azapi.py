@@ -10,6 +10,7 @@ synthesized addresses and attributes are the same (README "cdktf or cdktn").
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -47,6 +48,11 @@ else:
 _GENERIC_METADATA = {"provider_name": "azapi", "provider_version_constraint": AZAPI_VERSION}
 
 
+_PROVIDERS: weakref.WeakKeyDictionary[TerraformStack, TerraformProvider] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 class AzapiProvider(_ProviderBase):  # type: ignore[misc,valid-type]
     """`provider "azapi"`. Authentication comes from the environment, like azurerm.
     `config` takes the provider's argument names (use_oidc, use_cli, client_id, ...)."""
@@ -67,10 +73,14 @@ class AzapiProvider(_ProviderBase):  # type: ignore[misc,valid-type]
 
     @staticmethod
     def of(scope: Construct) -> AzapiProvider:
-        """The stack's azapi provider, created on first use."""
+        """The stack's azapi provider, created on first use (remembered per
+        stack in Python: asking the tree is two jsii round trips per call)."""
         stack = TerraformStack.of(scope)
-        existing = stack.node.try_find_child(_PROVIDER_ID)
-        return existing if existing is not None else AzapiProvider(stack)  # type: ignore[return-value]
+        provider = _PROVIDERS.get(stack)
+        if provider is None:
+            found = stack.node.try_find_child(_PROVIDER_ID)
+            provider = _PROVIDERS[stack] = found if found is not None else AzapiProvider(stack)
+        return provider  # type: ignore[return-value]
 
 
 class AzapiResourceAction(_ActionBase):  # type: ignore[misc,valid-type]

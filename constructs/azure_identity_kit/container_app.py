@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._cdktf import Annotations, Construct, TerraformResourceLifecycle
-from .acr_pull_binding import AcrPullBinding, RegistryRef, check_image_registry, pull_binding_for
+from .acr_pull_binding import RegistryRef, check_image_registry
 from .azapi import AzapiResourceAction
 from .azurerm import (
     SCALE_RULE_IDENTITY_NATIVE,
@@ -19,19 +19,21 @@ from .azurerm import (
 )
 from .errors import KitValidationError, child_path
 from .identity import (
-    AZURE_CLIENT_ID,
     AnyUserAssignedIdentity,
-    Grant,
     GrantTarget,
     ManagedIdentities,
-    SystemAssignedIdentity,
-    WorkloadGrantsMixin,
     add_depends_on,
 )
 from .naming import CONTAINER_APP, check_name
+from .workload_identity import (
+    WorkloadIdentityMixin,
+    check_pull_props,
+    ensure_grant,
+    grant_secret_read,
+    is_system,
+    refuse_client_id_override,
+)
 
-SYSTEM_ASSIGNED = "SystemAssigned"
-KEY_VAULT_SECRETS_USER = "Key Vault Secrets User"
 STORAGE_QUEUE_DATA_READER = "Storage Queue Data Reader"
 STORAGE_BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
 # The oldest GA API version with both properties the kit PATCHes:
@@ -160,7 +162,7 @@ class ContainerAppWithIdentityProps:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
+class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
     """`azurerm_container_app` with identity-based pulls and grants.
 
     The pull always goes through a user-assigned identity with an AcrPull
@@ -178,19 +180,8 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
         super().__init__(scope, construct_id)
         self.props = props
 
-        self.pull_identity: AnyUserAssignedIdentity | None = None
-        self.acr_pull: AcrPullBinding | None = None
         if props.registry is not None:
-            self.acr_pull = pull_binding_for(
-                self,
-                props.registry,
-                pull_identity=props.pull_identity,  # type: ignore[arg-type]
-                default_identity_name=props.pull_identity_name or f"id-{props.name}-pull",
-                resource_group_name=props.resource_group_name,
-                location=props.location,
-                tags=props.tags,
-            )
-            self.pull_identity = self.acr_pull.identity
+            self._bind_pull(props)
         self.runtime_identity = props.runtime_identity
 
         # Key Vault references and queue scale rules are read by the platform
@@ -241,25 +232,12 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
             tags=dict(props.tags) or None,
         )
         # Every permission the first revision needs exists before it starts.
-        add_depends_on(
-            self.resource,
-            ([self.acr_pull.role_assignment] if self.acr_pull else [])
-            + [g.role_assignment for identity in attached for g in identity.grants],
-        )
-
-        self.system_assigned_identity = (
-            SystemAssignedIdentity(self, self.resource.identity.principal_id)
-            if props.system_assigned
-            else None
-        )
+        self._order_grants_before(attached)
+        self._attach_system_assigned(props.system_assigned)
         self.identity_settings_action = self._identity_settings_action()
         self.scale_rules_action = self._queue_scale_rules_action(props.queue_scale_rules)
 
     # What consumers and outputs need.
-    @property
-    def system_principal_id(self) -> str | None:
-        return self.system_assigned_identity.principal_id if self.system_assigned_identity else None
-
     @property
     def fqdn(self) -> str | None:
         return self.resource.ingress.fqdn if self.props.ingress else None
@@ -298,7 +276,7 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
         env += [env_class(name=key, secret_name=secret) for key, secret in spec.secret_env.items()]
         runtime = self.runtime_identity
         if runtime is not None and self.lifecycle_of(runtime) in (stage, "All"):
-            env.append(env_class(name=AZURE_CLIENT_ID, value=runtime.client_id))
+            env += [env_class(name=key, value=value) for key, value in self.runtime_env().items()]
         return block_class(
             name=spec.name,
             image=spec.image,
@@ -319,16 +297,10 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
 
     def _key_vault_secret(self, ref: KeyVaultSecretRef) -> container_app.ContainerAppSecret:
         identity = self._secret_identity(ref)
-        target = ref.vault
-        if ref.secret_name:
-            target = GrantTarget(
-                name=f"{ref.vault.name}-{ref.secret_name}",
-                resource_id=f"{ref.vault.resource_id}/secrets/{ref.secret_name}",
-            )
-        _ensure_grant(
+        grant_secret_read(
             identity,
-            KEY_VAULT_SECRETS_USER,
-            target,
+            ref.vault,
+            ref.secret_name,
             f"Container app '{self.props.name}' reads Key Vault reference '{ref.name}'",
         )
         return container_app.ContainerAppSecret(
@@ -407,7 +379,7 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
                 self.system_assigned_identity if system else rule.identity or self.runtime_identity
             )
             identity_key = "system" if system else identity.resource_id
-            result = _ensure_grant(
+            result = ensure_grant(
                 identity,
                 STORAGE_QUEUE_DATA_READER,
                 rule.queue,
@@ -519,7 +491,7 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
                 f"'{component_name}' is not a valid Dapr component name.",
                 "Use 1-60 lowercase letters, digits and '-', starting and ending alphanumeric.",
             )
-        result = _ensure_grant(
+        result = ensure_grant(
             identity,
             STORAGE_BLOB_DATA_CONTRIBUTOR,
             container,
@@ -550,37 +522,9 @@ def _dapr_metadata(name: str, value: str):
     )
 
 
-def _ensure_grant(identity, role: str, target: GrantTarget, description: str) -> Grant:
-    """The identity's grant of role on target: reused when it exists already, so
-    two features that need the same permission share one role assignment."""
-    for existing in identity.grants:
-        if existing.role == role and existing.target.name == target.name:
-            return existing
-    return identity.grant(role, target, description=description)
-
-
 def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
     check_name(CONTAINER_APP, props.name, path)
-    if props.pull_identity == SYSTEM_ASSIGNED or (
-        isinstance(props.pull_identity, str) and props.pull_identity.lower().startswith("system")
-    ):
-        raise KitValidationError(
-            path,
-            "pull-system-assigned",
-            "Image pulls through the system-assigned identity cannot work on first deploy: that "
-            "identity only exists once the app exists, so AcrPull cannot be granted before the "
-            "first revision pulls (it hangs 10-15 minutes, then fails with 'Operation expired').",
-            "Leave pull_identity unset (a pull-only user-assigned identity is created) or pass a "
-            "UserAssignedIdentity.",
-        )
-    if props.pull_identity is not None and props.registry is None:
-        raise KitValidationError(
-            path,
-            "pull-without-registry",
-            "A pull identity was given but no registry to pull from.",
-            "Set registry (a ContainerRegistry or RegistryRef.existing(...)), "
-            "or drop pull_identity.",
-        )
+    check_pull_props(path, props)
     if props.registry is not None:
         specs = (*props.containers, *props.init_containers)
         check_image_registry(path, props.registry.login_server, {s.name: s.image for s in specs})
@@ -611,22 +555,17 @@ def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
                 f"Container '{spec.name}' has an empty image.",
                 "Set image to a full reference such as '<registry>.azurecr.io/api:1.0.0'.",
             )
-        if props.runtime_identity is not None and AZURE_CLIENT_ID in spec.env:
-            raise KitValidationError(
-                path,
-                "azure-client-id-conflict",
-                f"Container '{spec.name}' sets {AZURE_CLIENT_ID} itself, but the construct sets it "
-                "to the runtime identity's client ID.",
-                f"Remove {AZURE_CLIENT_ID} from env.",
-            )
+        refuse_client_id_override(
+            path,
+            "azure-client-id-conflict",
+            f"Container '{spec.name}'",
+            spec.env,
+            props.runtime_identity,
+        )
 
 
 def _refuse(path: str, rule_id: str, problem: str, fix: str) -> None:
     raise KitValidationError(path, rule_id, problem, fix)
-
-
-def _is_system(identity) -> bool:
-    return isinstance(identity, str) and identity.lower().startswith("system")
 
 
 def _validate_identity_features(path: str, props: ContainerAppWithIdentityProps) -> None:
@@ -641,7 +580,7 @@ def _validate_identity_features(path: str, props: ContainerAppWithIdentityProps)
                 "Use unique names of lowercase letters, digits, '-' and '.'.",
             )
         seen.add(ref.name)
-        if _is_system(ref.identity):
+        if is_system(ref.identity):
             _refuse(
                 path,
                 "keyvault-ref-system-assigned",

@@ -8,20 +8,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._cdktf import Construct, is_token
-from .acr_pull_binding import RegistryRef, check_image_registry, pull_binding_for
+from .acr_pull_binding import RegistryRef, check_image_registry
 from .azurerm import container_group, container_registry
 from .errors import KitValidationError, child_path
-from .identity import (
-    AZURE_CLIENT_ID,
-    AnyUserAssignedIdentity,
-    ManagedIdentities,
-    SystemAssignedIdentity,
-    WorkloadGrantsMixin,
-    add_depends_on,
-)
+from .identity import AnyUserAssignedIdentity, ManagedIdentities
 from .naming import ACI_DNS_LABEL, CONTAINER_GROUP, CONTAINER_GROUP_CONTAINER, check_name
+from .workload_identity import WorkloadIdentityMixin, refuse_client_id_override, refuse_system_pull
 
-SYSTEM_ASSIGNED = "SystemAssigned"
 OS_TYPES = ("Linux", "Windows")
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
 PROTOCOLS = ("TCP", "UDP")
@@ -118,7 +111,7 @@ class ContainerInstanceFromAcrProps:
     """Tags on the group and on the pull identity it creates. Default: none."""
 
 
-class ContainerInstanceFromAcr(WorkloadGrantsMixin, Construct):
+class ContainerInstanceFromAcr(WorkloadIdentityMixin, Construct):
     """`azurerm_container_group` whose images are pulled by a user-assigned identity.
 
     The identity gets AcrPull on the registry (an AcrPullBinding under this
@@ -141,15 +134,7 @@ class ContainerInstanceFromAcr(WorkloadGrantsMixin, Construct):
         super().__init__(scope, construct_id)
         self.props = props
 
-        self.acr_pull = pull_binding_for(
-            self,
-            props.registry,
-            pull_identity=props.pull_identity,  # type: ignore[arg-type]
-            default_identity_name=props.pull_identity_name or f"id-{props.name}-pull",
-            resource_group_name=props.resource_group_name,
-            location=props.location,
-            tags=props.tags,
-        )
+        self.acr_pull = self._bind_pull(props)
         self.pull_identity: AnyUserAssignedIdentity = self.acr_pull.identity
         self.runtime_identity = props.runtime_identity
 
@@ -192,21 +177,10 @@ class ContainerInstanceFromAcr(WorkloadGrantsMixin, Construct):
             subnet_ids=[network.subnet_id] if isinstance(network, AciPrivateNetwork) else None,
             tags=dict(props.tags) or None,
         )
-        self.acr_pull.apply_before(self.resource)
-        if self.runtime_identity is not None and self.runtime_identity.grants:
-            add_depends_on(self.resource, [g.role_assignment for g in self.runtime_identity.grants])
-
-        self.system_assigned_identity = (
-            SystemAssignedIdentity(self, self.resource.identity.principal_id)
-            if props.system_assigned
-            else None
-        )
+        self._order_grants_before([self.runtime_identity])
+        self._attach_system_assigned(props.system_assigned)
 
     # What consumers and outputs need.
-    @property
-    def system_principal_id(self) -> str | None:
-        return self.system_assigned_identity.principal_id if self.system_assigned_identity else None
-
     @property
     def fqdn(self) -> str | None:
         network = self.props.network
@@ -219,9 +193,7 @@ class ContainerInstanceFromAcr(WorkloadGrantsMixin, Construct):
         return self.resource.ip_address if self.props.network is not None else None
 
     def _container_block(self, spec: AciContainerSpec) -> container_group.ContainerGroupContainer:
-        env = dict(spec.env)
-        if self.runtime_identity is not None:
-            env[AZURE_CLIENT_ID] = self.runtime_identity.client_id
+        env = {**spec.env, **self.runtime_env()}
         ports = [_port(p) for p in spec.ports]
         return container_group.ContainerGroupContainer(
             name=spec.name,
@@ -284,17 +256,17 @@ def _validate(path: str, props: ContainerInstanceFromAcrProps) -> None:
             f"restart_policy '{props.restart_policy}' is not a container group restart policy.",
             "Use 'Always', 'OnFailure' or 'Never' (exact spelling).",
         )
-    if isinstance(props.pull_identity, str):
-        raise KitValidationError(
-            path,
-            "aci-pull-system-assigned",
-            "Azure Container Instances does not pull images with a system-assigned identity "
-            + ("on Windows " if windows else "")
-            + "(the deployment fails with InvalidImageRegistryIdentity; the identity would "
-            "also only exist once the group exists, too late to be granted AcrPull).",
-            "Leave pull_identity unset (a pull-only user-assigned identity is created) or pass a "
-            "UserAssignedIdentity. For the code's own use, set system_assigned=True instead.",
-        )
+    refuse_system_pull(
+        path,
+        "aci-pull-system-assigned",
+        props.pull_identity,
+        problem="Azure Container Instances does not pull images with a system-assigned identity "
+        + ("on Windows " if windows else "")
+        + "(the deployment fails with InvalidImageRegistryIdentity; the identity would "
+        "also only exist once the group exists, too late to be granted AcrPull).",
+        fix="Leave pull_identity unset (a pull-only user-assigned identity is created) or pass a "
+        "UserAssignedIdentity. For the code's own use, set system_assigned=True instead.",
+    )
     if props.registry is None:
         raise KitValidationError(
             path,
@@ -369,14 +341,13 @@ def _validate_containers(path: str, props: ContainerInstanceFromAcrProps) -> Non
                     f"Container '{spec.name}' has port {port.port!r}/{port.protocol!r}.",
                     "Use port numbers 1-65535 with protocol 'TCP' or 'UDP'.",
                 )
-        if props.runtime_identity is not None and AZURE_CLIENT_ID in spec.env:
-            raise KitValidationError(
-                path,
-                "aci-azure-client-id-conflict",
-                f"Container '{spec.name}' sets {AZURE_CLIENT_ID} itself, but the construct sets "
-                "it to the runtime identity's client ID.",
-                f"Remove {AZURE_CLIENT_ID} from env.",
-            )
+        refuse_client_id_override(
+            path,
+            "aci-azure-client-id-conflict",
+            f"Container '{spec.name}'",
+            spec.env,
+            props.runtime_identity,
+        )
 
 
 def _validate_network(path: str, props: ContainerInstanceFromAcrProps, windows: bool) -> None:

@@ -19,8 +19,10 @@ get wrong one resource at a time. Here they hold everywhere:
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from ._cdktf import Construct, TerraformResource, depends_on_token, is_token
@@ -143,6 +145,12 @@ COSMOS_DATA_ROLES = {
 COSMOS_DATA_ROLE_IDS = frozenset(COSMOS_DATA_ROLES.values())
 
 
+_GRANT_IDS: weakref.WeakKeyDictionary[Construct, set[str]] = weakref.WeakKeyDictionary()
+"""Grant construct IDs made under each scope, kept in Python: every grant goes
+through _grant_construct_id, and asking the tree (node.try_find_child) costs
+two jsii round trips per grant."""
+
+
 def _grant_construct_id(
     scope: Construct, grantee: Grantee, role_label: str, target: GrantTarget, id_prefix: str
 ) -> str:
@@ -155,13 +163,15 @@ def _grant_construct_id(
             "Use GrantTarget.of(resource) or GrantTarget(name='my-target', resource_id=...).",
         )
     construct_id = f"{id_prefix}-{slug(role_label)}-on-{slug(target.name)}"
-    if scope.node.try_find_child(construct_id) is not None:
+    made_here = _GRANT_IDS.setdefault(scope, set())
+    if construct_id in made_here:
         raise KitValidationError(
             child_path(scope, construct_id),
             "duplicate-grant",
             f"{grantee.label} is already granted '{role_label}' on '{target.name}'.",
             "Remove the second grant; one role assignment per principal, role and scope.",
         )
+    made_here.add(construct_id)
     return construct_id
 
 
@@ -337,15 +347,17 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
         self.azure_name: str | None = props.name
         """The identity's name in Entra ID (its service principal's display name)."""
 
-    @property
+    # Each attribute read is a jsii round trip that mints a new token for the
+    # same reference: read once (README, "Fast synth").
+    @cached_property
     def resource_id(self) -> str:
         return self.resource.id
 
-    @property
+    @cached_property
     def principal_id(self) -> str:
         return self.resource.principal_id
 
-    @property
+    @cached_property
     def client_id(self) -> str:
         return self.resource.client_id
 

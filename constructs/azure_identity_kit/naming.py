@@ -80,6 +80,19 @@ LINUX_COMPUTER_NAME = NameRule(
     re.compile(r"^(?!\d+$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$"),
     "1-64 letters, digits and '-', starting and ending with a letter or digit, not only digits",
 )
+APP_SERVICE = NameRule(
+    "name-app-service",
+    "web app or function app",
+    re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,58}[a-zA-Z0-9])$"),
+    "2-60 letters, digits and '-', starting and ending with a letter or digit "
+    "(it becomes <name>.azurewebsites.net)",
+)
+SERVICE_PLAN = NameRule(
+    "name-service-plan",
+    "App Service plan",
+    re.compile(r"^[a-zA-Z0-9-]{1,60}$"),
+    "1-60 letters, digits and '-'",
+)
 
 COSMOS_ACCOUNT = NameRule(
     "name-cosmos-account",

@@ -16,13 +16,11 @@ from .identity import (
     Grant,
     GrantTarget,
     ManagedIdentities,
-    SystemAssignedIdentity,
-    WorkloadGrantsMixin,
-    add_depends_on,
     grant,
     slug,
 )
 from .naming import LINUX_COMPUTER_NAME, LINUX_VM, check_name
+from .workload_identity import WorkloadIdentityMixin
 
 VM_USER_LOGIN = "Virtual Machine User Login"
 VM_ADMIN_LOGIN = "Virtual Machine Administrator Login"
@@ -124,7 +122,7 @@ class VmWithIdentityProps:
     """Tags on the VM, its NIC and public IP. Default: none."""
 
 
-class VmWithIdentity(WorkloadGrantsMixin, Construct):
+class VmWithIdentity(WorkloadIdentityMixin, Construct):
     """`azurerm_linux_virtual_machine` with a managed identity, a NIC without a
     public IP, SSH-key-only sign-in and, optionally, Entra ID sign-in.
 
@@ -216,15 +214,10 @@ class VmWithIdentity(WorkloadGrantsMixin, Construct):
             ),
             tags=tags,
         )
-        if self.runtime_identity is not None and self.runtime_identity.grants:
-            add_depends_on(self.resource, [g.role_assignment for g in self.runtime_identity.grants])
+        self._order_grants_before([self.runtime_identity])
 
         self.target = GrantTarget(name=construct_id, resource_id=self.resource.id)
-        self.system_assigned_identity = (
-            SystemAssignedIdentity(self, self.resource.identity.principal_id)
-            if props.system_assigned
-            else None
-        )
+        self._attach_system_assigned(props.system_assigned)
 
         self.entra_login_extension: virtual_machine_extension.VirtualMachineExtension | None = None
         self.login_grants: list[Grant] = []
@@ -258,10 +251,6 @@ class VmWithIdentity(WorkloadGrantsMixin, Construct):
                     )
 
     # What consumers and outputs need.
-    @property
-    def system_principal_id(self) -> str | None:
-        return self.system_assigned_identity.principal_id if self.system_assigned_identity else None
-
     @property
     def private_ip_address(self) -> str:
         return self.nic.private_ip_address

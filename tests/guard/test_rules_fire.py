@@ -14,10 +14,13 @@ from azure_identity_kit.azurerm import (
     cosmosdb_account,
     data_azurerm_client_config,
     key_vault,
+    linux_function_app,
     linux_virtual_machine,
+    linux_web_app,
     mssql_server,
     resource_group,
     role_assignment,
+    service_plan,
     storage_account,
     storage_container,
 )
@@ -259,6 +262,55 @@ def sql_password_admin(stack: TerraformStack) -> str:
     return "bad/sql"
 
 
+PLAN_ID = f"{RG_ID}/providers/Microsoft.Web/serverfarms/asp-bad"
+_NO_BASIC_AUTH = dict(
+    ftp_publish_basic_authentication_enabled=False,
+    webdeploy_publish_basic_authentication_enabled=False,
+)
+
+
+def _web_app(stack, *, site_config=None, **kwargs):
+    return linux_web_app.LinuxWebApp(
+        stack, "web", name="app-bad", resource_group_name="rg-bad", location=LOCATION,
+        service_plan_id=PLAN_ID, site_config=site_config or linux_web_app.LinuxWebAppSiteConfig(),
+        identity=linux_web_app.LinuxWebAppIdentity(type="UserAssigned", identity_ids=[UAI_ID]),
+        **{**_NO_BASIC_AUTH, **kwargs},
+    )  # fmt: skip
+
+
+def function_storage_key(stack: TerraformStack) -> str:
+    linux_function_app.LinuxFunctionApp(
+        stack, "func", name="func-bad", resource_group_name="rg-bad", location=LOCATION,
+        service_plan_id=PLAN_ID, storage_account_name="stbad",
+        storage_account_access_key="${var.key}",
+        site_config=linux_function_app.LinuxFunctionAppSiteConfig(), **_NO_BASIC_AUTH,
+    )  # fmt: skip
+    return "bad/func"
+
+
+def linux_consumption_plan(stack: TerraformStack) -> str:
+    service_plan.ServicePlan(
+        stack, "plan", name="asp-bad", resource_group_name="rg-bad", location=LOCATION,
+        os_type="Linux", sku_name="Y1",
+    )  # fmt: skip
+    return "bad/plan"
+
+
+def site_basic_auth(stack: TerraformStack) -> str:
+    _web_app(stack, webdeploy_publish_basic_authentication_enabled=None)
+    return "bad/web"
+
+
+def site_pull_system_identity(stack: TerraformStack) -> str:
+    _web_app(
+        stack,
+        site_config=linux_web_app.LinuxWebAppSiteConfig(
+            container_registry_use_managed_identity=True
+        ),
+    )
+    return "bad/web"
+
+
 BAD: dict[str, Callable[[TerraformStack], str]] = {
     "rbac-privileged-role": privileged_role,
     "rbac-broad-scope": broad_scope,
@@ -277,6 +329,10 @@ BAD: dict[str, Callable[[TerraformStack], str]] = {
     "sql-contributor-no-data-access": sql_contributor,
     "cosmos-local-auth": cosmos_local_auth,
     "sql-password-admin": sql_password_admin,
+    "function-host-storage-key": function_storage_key,
+    "plan-linux-consumption": linux_consumption_plan,
+    "app-basic-auth-publishing": site_basic_auth,
+    "app-pull-system-identity": site_pull_system_identity,
 }
 
 
@@ -353,3 +409,32 @@ def test_kit_identity_with_a_grant_is_not_idle_and_raw_identities_are_not_checke
         "an identity with a grant, and an identity the kit did not create, are not idle: "
         f"{outcome.annotations}"
     )
+
+
+def test_site_registry_password_and_connection_setting_fire():
+    """App Service pulls with a password, and a function app's AzureWebJobsStorage
+    connection string, are findings too (not only the flags above)."""
+    stack = new_stack("bad")
+    _web_app(
+        stack,
+        site_config=linux_web_app.LinuxWebAppSiteConfig(
+            application_stack=linux_web_app.LinuxWebAppSiteConfigApplicationStack(
+                docker_image_name="web:1",
+                docker_registry_url="https://crbad.azurecr.io",
+                docker_registry_username="crbad",
+                docker_registry_password="${var.password}",
+            )
+        ),
+    )
+    linux_function_app.LinuxFunctionApp(
+        stack, "func", name="func-bad", resource_group_name="rg-bad", location=LOCATION,
+        service_plan_id=PLAN_ID, storage_account_name="stbad", storage_uses_managed_identity=True,
+        app_settings={"AzureWebJobsStorage": "${var.connection}"},
+        site_config=linux_function_app.LinuxFunctionAppSiteConfig(), **_NO_BASIC_AUTH,
+    )  # fmt: skip
+    outcome = synth_guarded(stack)
+    assert outcome.rule_ids() == {"secret-registry-password", "function-host-storage-key"}
+    ((_, at, _),) = outcome.of("secret-registry-password")
+    assert at == "bad/web"
+    ((_, at, message),) = outcome.of("function-host-storage-key")
+    assert at == "bad/func" and "AzureWebJobsStorage" in message

@@ -440,6 +440,13 @@ def check_vm_password(model: StackModel) -> Iterator[Finding]:
 
 
 _CONTAINER_APPS = ("azurerm_container_app", "azurerm_container_app_job")
+_FUNCTION_APPS = (
+    "azurerm_linux_function_app",
+    "azurerm_windows_function_app",
+    "azurerm_function_app_flex_consumption",
+)
+_SITES = ("azurerm_linux_web_app", "azurerm_windows_web_app", *_FUNCTION_APPS)
+_CONNECTION_SETTINGS = ("AzureWebJobsStorage", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING")
 
 
 def check_registry_passwords(model: StackModel) -> Iterator[Finding]:
@@ -452,6 +459,25 @@ def check_registry_passwords(model: StackModel) -> Iterator[Finding]:
                     f"The registry '{registry.get('server', '?')}' is pulled from with a username "
                     "and password secret.",
                 )
+    for site in model.resources(*_SITES):
+        for site_config in blocks(site.config.get("site_config")):
+            for stack in blocks(site_config.get("application_stack")):
+                dockers = [stack, *blocks(stack.get("docker"))]
+                if any(
+                    d.get(key)
+                    for d in dockers
+                    for key in (
+                        "docker_registry_password",
+                        "docker_registry_username",
+                        "registry_password",
+                        "registry_username",
+                    )
+                ):
+                    yield model.finding(
+                        "secret-registry-password",
+                        site,
+                        "The app pulls its image with a registry username and password.",
+                    )
     for group in model.resources("azurerm_container_group"):
         for credential in blocks(group.config.get("image_registry_credential")):
             if credential.get("password") or credential.get("username"):
@@ -698,6 +724,68 @@ def check_sql_password_admin(model: StackModel) -> Iterator[Finding]:
             )
 
 
+def check_function_storage_keys(model: StackModel) -> Iterator[Finding]:
+    for app in model.resources(*_FUNCTION_APPS):
+        config = app.config
+        reasons = [
+            f"{key} is set"
+            for key in ("storage_account_access_key", "storage_access_key")
+            if config.get(key)
+        ]
+        if config.get("storage_authentication_type") == "StorageAccountConnectionString":
+            reasons.append("storage_authentication_type is 'StorageAccountConnectionString'")
+        settings = config.get("app_settings")
+        if isinstance(settings, dict):
+            reasons += [
+                f"app setting {name} holds a connection string"
+                for name in _CONNECTION_SETTINGS
+                if settings.get(name)
+            ]
+        if reasons:
+            yield model.finding(
+                "function-host-storage-key",
+                app,
+                f"The function app reaches its host storage with an account key: "
+                f"{'; '.join(reasons)}.",
+            )
+
+
+def check_linux_consumption_plans(model: StackModel) -> Iterator[Finding]:
+    for plan in model.resources("azurerm_service_plan"):
+        if plan.config.get("os_type") == "Linux" and plan.config.get("sku_name") == "Y1":
+            yield model.finding(
+                "plan-linux-consumption",
+                plan,
+                "The plan is Linux Consumption (Y1), whose function apps need a key-bearing "
+                "Azure Files connection string.",
+            )
+
+
+def check_site_publishing(model: StackModel) -> Iterator[Finding]:
+    for site in model.resources(*_SITES):
+        keys = ["webdeploy_publish_basic_authentication_enabled"]
+        if site.type != "azurerm_function_app_flex_consumption":  # Flex has no FTP
+            keys.insert(0, "ftp_publish_basic_authentication_enabled")
+        enabled = [key for key in keys if not is_false(site.config.get(key))]
+        if enabled and not any(is_token(site.config.get(key)) for key in enabled):
+            yield model.finding(
+                "app-basic-auth-publishing",
+                site,
+                f"Publishing with basic authentication is on ({', '.join(enabled)} is not "
+                "false; the provider's default is true).",
+            )
+        for site_config in blocks(site.config.get("site_config")):
+            if is_true(site_config.get("container_registry_use_managed_identity")) and not (
+                site_config.get("container_registry_managed_identity_client_id")
+            ):
+                yield model.finding(
+                    "app-pull-system-identity",
+                    site,
+                    "Images are pulled with the system-assigned identity (no "
+                    "container_registry_managed_identity_client_id).",
+                )
+
+
 CHECKS: tuple[Callable[[StackModel], Iterable[Finding]], ...] = (
     check_privileged_role,
     check_broad_scope,
@@ -714,6 +802,9 @@ CHECKS: tuple[Callable[[StackModel], Iterable[Finding]], ...] = (
     check_sql_contributor_to_workload,
     check_cosmos_local_auth,
     check_sql_password_admin,
+    check_function_storage_keys,
+    check_linux_consumption_plans,
+    check_site_publishing,
 )
 
 

@@ -162,6 +162,47 @@ GUARD_RULES: tuple[Rule, ...] = (
         "Secrets User' or a similar data role.",
     ),
     Rule(
+        "function-host-storage-key",
+        "error",
+        "A function app (Linux, Windows or Flex Consumption) with a storage account key: "
+        "storage_account_access_key / storage_access_key, Flex storage_authentication_type "
+        "'StorageAccountConnectionString', or an AzureWebJobsStorage / "
+        "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING app setting (a connection string).",
+        "The key gives full access to the host account, sits in app settings and the state, "
+        "and does not rotate by itself.",
+        "Connect host storage by identity: storage_uses_managed_identity = true (Flex: "
+        "storage_authentication_type = 'UserAssignedIdentity'); FunctionAppWithIdentity does.",
+    ),
+    Rule(
+        "plan-linux-consumption",
+        "error",
+        "An azurerm_service_plan with os_type Linux and sku_name Y1 (Linux Consumption).",
+        "Linux Consumption keeps app content on an Azure Files share reached only with a "
+        "key-bearing connection string; no identity can replace it.",
+        "Use Flex Consumption (FC1) or a Dedicated plan (B1, S1, P0v3, ...).",
+    ),
+    Rule(
+        "app-basic-auth-publishing",
+        "error",
+        "A web or function app whose FTP or Web Deploy basic authentication "
+        "(ftp_publish_basic_authentication_enabled, webdeploy_publish_basic_authentication_"
+        "enabled) is not false: the provider's default is true.",
+        "Publishing credentials are a username and password that deploy code to the app.",
+        "Set both to false and deploy with Entra ID (az webapp deploy, OIDC); the kit's app "
+        "constructs do.",
+    ),
+    Rule(
+        "app-pull-system-identity",
+        "error",
+        "A web or function app with container_registry_use_managed_identity = true and no "
+        "container_registry_managed_identity_client_id: the pull goes through the system-"
+        "assigned identity.",
+        "That identity exists only once the app exists, so AcrPull cannot be granted before "
+        "the first pull, which fails.",
+        "Pull with a user-assigned identity holding AcrPull (its client ID); "
+        "WebAppWithIdentity does.",
+    ),
+    Rule(
         "storage-shared-key-with-rbac",
         "warning",
         "An azurerm_storage_account whose shared_access_key_enabled is not false while "
@@ -231,7 +272,7 @@ _VALIDATION: dict[str, tuple[str, str]] = {
     ),
     "pull-without-registry": ("A pull identity but no registry.", "Set registry or drop it."),
     "azure-client-id-conflict": (
-        "A container sets AZURE_CLIENT_ID although the construct sets it.",
+        "A container or app setting sets AZURE_CLIENT_ID although the construct sets it.",
         "Remove AZURE_CLIENT_ID from env.",
     ),
     "grant-no-identity": (
@@ -350,6 +391,62 @@ _VALIDATION: dict[str, tuple[str, str]] = {
     "name-dapr-component": (
         "An invalid Dapr component name.",
         "Use 1-60 lowercase letters, digits and '-'.",
+    ),
+    "app-always-on-sku": ("Always On on a Free or Shared plan.", "Use B1 or higher."),
+    "app-setting-name": (
+        "An app setting name that is invalid or set twice.",
+        "Use letters, digits, '_', '.', ':', '-'; one value per name.",
+    ),
+    "app-setting-reserved": (
+        "An app setting the construct writes itself (host storage identity, worker runtime).",
+        "Remove it from app_settings.",
+    ),
+    "app-image-registry": (
+        "A web app image without its registry, or a registry without an image.",
+        "Set image and registry together.",
+    ),
+    "app-image-host": (
+        "A web app image that is empty or names a registry host.",
+        "Pass '<repository>:<tag>'; the host comes from the registry.",
+    ),
+    "app-plan-functions-only": (
+        "A web app on a functions-only plan (Y1, FC1, EP1-EP3).",
+        "Use a Dedicated plan.",
+    ),
+    "function-flex-instance-memory": (
+        "A Flex Consumption instance size that does not exist.",
+        "Use 512, 2048 or 4096 MB.",
+    ),
+    "function-storage-key": (
+        "A storage account access key for a function app's host storage.",
+        "Remove it: host storage is connected by managed identity.",
+    ),
+    "function-storage-connection-string": (
+        "An AzureWebJobsStorage or WEBSITE_CONTENTAZUREFILECONNECTIONSTRING app setting "
+        "(a connection string carrying a key or SAS).",
+        "Remove it: the construct writes the identity-based host connection.",
+    ),
+    "function-linux-consumption-plan": (
+        "A function app on Y1 (Linux Consumption): its Azure Files content share needs a key.",
+        "Use Flex Consumption (FC1) or a Dedicated plan (B1, S1, P0v3, ...).",
+    ),
+    "function-elastic-premium-plan": (
+        "A function app on EP1-EP3 (Elastic Premium): its content share needs a key.",
+        "Use Flex Consumption (FC1) or a Dedicated plan.",
+    ),
+    "function-runtime": ("An unknown Functions runtime.", "Use a listed runtime."),
+    "function-trigger": ("A trigger that is not a FunctionTrigger.", "Use FunctionTrigger."),
+    "function-host-identity": (
+        "A function app with no identity for its host storage.",
+        "Set runtime_identity, host_storage_identity or system_assigned=True.",
+    ),
+    "function-flex-host-identity": (
+        "Flex Consumption host storage through a system-assigned identity, or none.",
+        "Use a user-assigned runtime_identity or host_storage_identity.",
+    ),
+    "function-flex-deployment-storage": (
+        "Flex Consumption host storage without a blob endpoint for the deployment container.",
+        "Pass HostStorage.of(storage) or set primary_blob_endpoint.",
     ),
     "auth-mode": ("An unknown provider authentication mode.", "Use one of the listed modes."),
     "auth-msi-client-id": ("A managed identity client ID that is not a GUID.", "Fix or unset it."),

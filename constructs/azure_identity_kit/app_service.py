@@ -1,0 +1,300 @@
+"""What web apps and function apps share: the Linux plan, site settings that
+leave no publishing credential and no plain-HTTP path, Key Vault references
+resolved by a user-assigned identity, and the app settings the construct owns.
+
+`LinuxSiteBase` builds one site (`resource`) on the workload identity core
+(workload_identity.py); web_app.py and function_app.py say what differs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._cdktf import Construct, TerraformResource
+from .azurerm import service_plan
+from .errors import KitValidationError, child_path
+from .identity import AnyUserAssignedIdentity, GrantTarget, ManagedIdentities
+from .naming import APP_SERVICE, SERVICE_PLAN, check_name
+from .workload_identity import (
+    WorkloadIdentityMixin,
+    grant_secret_read,
+    is_system,
+    refuse_client_id_override,
+)
+
+LINUX_CONSUMPTION_SKUS = ("Y1",)
+"""Linux Consumption: needs an Azure Files content share, which only works with a key."""
+FLEX_CONSUMPTION_SKUS = ("FC1",)
+ELASTIC_PREMIUM_SKUS = ("EP1", "EP2", "EP3")
+FREE_AND_SHARED_SKUS = ("F1", "D1")
+"""No Always On (and no custom containers on F1): the kit's default always_on is refused."""
+MINIMUM_TLS_VERSION = "1.2"
+_SETTING_NAME = re.compile(r"^[A-Za-z0-9_.:-]+$")
+_KEY_MARKERS = re.compile(r"AccountKey=|SharedAccessSignature=|[?&]sig=", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ServicePlanRef:
+    """An App Service plan: the kit decides and refuses hosting models by its SKU."""
+
+    resource_id: str
+    sku_name: str
+    """The plan's SKU as Azure names it, e.g. 'B1', 'P0v3', 'P1v3', 'FC1'."""
+
+
+@dataclass(frozen=True)
+class LinuxServicePlanProps:
+    name: str
+    """Azure name: 1-60 letters, digits and '-'. Convention: `asp-<workload>-<env>`."""
+    resource_group_name: str
+    location: str
+    sku_name: str = "P0v3"
+    """Dedicated SKUs (B1-B3, S1-S3, P0v3-P3mv3, ...) or FC1 (Flex Consumption). Y1 (Linux
+    Consumption) and EP1-EP3 are refused by FunctionAppWithIdentity. Default: P0v3."""
+    worker_count: int | None = None
+    """Instances. Default: Azure's (1)."""
+    zone_balancing_enabled: bool = False
+    """Spread instances over availability zones (Premium v3, 2+ workers). Default: off."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class LinuxServicePlan(Construct):
+    """`azurerm_service_plan` with `os_type = "Linux"`."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: LinuxServicePlanProps):
+        check_name(SERVICE_PLAN, props.name, child_path(scope, construct_id))
+        super().__init__(scope, construct_id)
+        self.resource = service_plan.ServicePlan(
+            self,
+            "plan",
+            name=props.name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            os_type="Linux",
+            sku_name=props.sku_name,
+            worker_count=props.worker_count,
+            zone_balancing_enabled=props.zone_balancing_enabled or None,
+            tags=dict(props.tags) or None,
+        )
+        self.ref = ServicePlanRef(resource_id=self.resource.id, sku_name=props.sku_name)
+
+
+def plan_ref(plan: ServicePlanRef | LinuxServicePlan) -> ServicePlanRef:
+    return plan.ref if isinstance(plan, LinuxServicePlan) else plan
+
+
+@dataclass(frozen=True)
+class AppKeyVaultReference:
+    """An app setting whose value App Service reads from Key Vault
+    (`@Microsoft.KeyVault(SecretUri=...)`) with the app's Key Vault reference identity."""
+
+    setting: str
+    """App setting name the code reads, e.g. 'API_CONFIG'."""
+    secret_uri: str
+    """Versionless secret URI, e.g. f"{vault.vault_uri}secrets/api-config" (picks up rotations)."""
+    vault: GrantTarget
+    """The vault holding the secret."""
+    secret_name: str | None = None
+    """Name of the secret in the vault: Key Vault Secrets User is then granted on that one
+    secret; otherwise on the vault. Default: None (vault scope)."""
+
+
+def key_vault_reference(secret_uri: str) -> str:
+    return f"@Microsoft.KeyVault(SecretUri={secret_uri})"
+
+
+def holds_key(value: object) -> bool:
+    """A literal connection string or SAS that carries a key or signature."""
+    return isinstance(value, str) and bool(_KEY_MARKERS.search(value))
+
+
+class LinuxSiteBase(WorkloadIdentityMixin, Construct):
+    """One Linux site with the kit's identity guarantees. Subclasses set
+    `site_kind` and implement `_create_site`; they may extend `_validate`,
+    `_prepare` (before the site: pulls, host-storage grants) and `_settings`."""
+
+    site_kind = "app"
+    reserved_settings: tuple[str, ...] = ()
+    """Settings the construct writes itself (refused in app_settings)."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: Any) -> None:
+        path = child_path(scope, construct_id)
+        self._validate(path, props)
+        super().__init__(scope, construct_id)
+        self.props = props
+        self.plan = plan_ref(props.service_plan)
+        self.runtime_identity: AnyUserAssignedIdentity | None = props.runtime_identity
+        self._prepare(props)
+
+        # Key Vault references are resolved by one user-assigned identity for the
+        # whole app; it is granted before the app exists.
+        self.key_vault_reference_identity = self._reference_identity(props)
+        self.key_vault_grants = [
+            grant_secret_read(
+                self.key_vault_reference_identity,
+                ref.vault,
+                ref.secret_name,
+                f"{self.site_kind.capitalize()} '{props.name}' resolves Key Vault reference "
+                f"'{ref.setting}'",
+            )
+            for ref in props.key_vault_references
+        ]
+        self.identities = ManagedIdentities.of(
+            props.system_assigned,
+            self.pull_identity,
+            self.runtime_identity,
+            *props.user_assigned,
+            self.key_vault_reference_identity,
+            *self._platform_identities(),
+        )
+        self.resource = self._create_site(props, self._app_settings(props))
+        # Every permission the site needs at start exists before it starts.
+        self._order_grants_before(self.identities.user_assigned)
+        self._attach_system_assigned(props.system_assigned)
+        self._finish(props)
+
+    # Hooks --------------------------------------------------------------------
+    def _prepare(self, props: Any) -> None:
+        """Before the site: grants the platform needs at start."""
+
+    def _platform_identities(self) -> list[AnyUserAssignedIdentity]:
+        return []
+
+    def _settings(self, props: Any) -> dict[str, str]:
+        """Settings the subclass writes (identity-based connections)."""
+        return {}
+
+    def _finish(self, props: Any) -> None:
+        """After the site: what needs its ID or its system-assigned identity."""
+
+    def _create_site(self, props: Any, app_settings: dict[str, str]) -> TerraformResource:
+        raise NotImplementedError
+
+    # Shared pieces ----------------------------------------------------------------
+    def _reference_identity(self, props: Any) -> AnyUserAssignedIdentity | None:
+        chosen = props.key_vault_reference_identity
+        if chosen is not None:
+            return chosen
+        if not props.key_vault_references:
+            return None
+        return self.runtime_identity or self.pull_identity
+
+    def _app_settings(self, props: Any) -> dict[str, str]:
+        settings = dict(props.app_settings)
+        for ref in props.key_vault_references:
+            settings[ref.setting] = key_vault_reference(ref.secret_uri)
+        settings.update(self._settings(props))
+        settings.update(self.runtime_env())
+        return settings
+
+    def site_arguments(self, props: Any, app_settings: Mapping[str, str]) -> dict[str, Any]:
+        """Arguments every Linux site resource takes, the same for each: identity,
+        Key Vault reference identity, no publishing credentials, HTTPS only."""
+        return dict(
+            name=props.name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            service_plan_id=self.plan.resource_id,
+            https_only=True,
+            ftp_publish_basic_authentication_enabled=False,
+            webdeploy_publish_basic_authentication_enabled=False,
+            key_vault_reference_identity_id=(
+                self.key_vault_reference_identity.resource_id
+                if self.key_vault_reference_identity
+                else None
+            ),
+            public_network_access_enabled=props.public_network_access_enabled,
+            app_settings=dict(app_settings) or None,
+            tags=dict(props.tags) or None,
+        )
+
+    def site_config_arguments(self, props: Any) -> dict[str, Any]:
+        """site_config arguments every Linux site takes: no FTP(S), TLS 1.2 for app
+        and SCM, HTTP/2, no remote debugging."""
+        return dict(
+            always_on=props.always_on,
+            ftps_state="Disabled",
+            minimum_tls_version=MINIMUM_TLS_VERSION,
+            scm_minimum_tls_version=MINIMUM_TLS_VERSION,
+            http2_enabled=True,
+            remote_debugging_enabled=False,
+            health_check_path=props.health_check_path,
+            health_check_eviction_time_in_min=2 if props.health_check_path else None,
+        )
+
+    @property
+    def default_hostname(self) -> str:
+        return self.resource.default_hostname  # type: ignore[attr-defined]
+
+    # Validation -----------------------------------------------------------------
+    def _validate(self, path: str, props: Any) -> None:
+        check_name(APP_SERVICE, props.name, path)
+        sku = plan_ref(props.service_plan).sku_name
+        if props.always_on and sku in FREE_AND_SHARED_SKUS:
+            raise KitValidationError(
+                path,
+                "app-always-on-sku",
+                f"Always On is not available on the {sku} plan.",
+                "Use a Basic or higher plan (B1, P0v3, ...), or set always_on=False.",
+            )
+        if is_system(props.key_vault_reference_identity):
+            raise KitValidationError(
+                path,
+                "keyvault-ref-system-assigned",
+                "Key Vault references would be resolved by the system-assigned identity, which "
+                "cannot be granted Key Vault Secrets User before the app exists, so the "
+                "references fail when the app starts.",
+                "Leave key_vault_reference_identity unset (the runtime identity is used) or pass "
+                "a user-assigned identity.",
+            )
+        has_identity = (
+            props.key_vault_reference_identity is not None
+            or props.runtime_identity is not None
+            or getattr(props, "registry", None) is not None
+        )
+        if props.key_vault_references and not has_identity:
+            raise KitValidationError(
+                path,
+                "keyvault-ref-no-identity",
+                "Key Vault references need a user-assigned identity to resolve them (App "
+                "Service's default, the system-assigned identity, exists too late to be granted).",
+                "Set runtime_identity or key_vault_reference_identity.",
+            )
+        _validate_settings(path, props, self.reserved_settings)
+
+
+def _validate_settings(path: str, props: Any, reserved: Sequence[str]) -> None:
+    refuse_client_id_override(
+        path, "azure-client-id-conflict", "app_settings", props.app_settings, props.runtime_identity
+    )
+    names = [ref.setting for ref in props.key_vault_references]
+    for name in (*props.app_settings, *names):
+        if not isinstance(name, str) or not _SETTING_NAME.match(name):
+            raise KitValidationError(
+                path,
+                "app-setting-name",
+                f"App setting name {name!r} is empty or has characters App Service refuses.",
+                "Use letters, digits, '_', '.', ':' and '-'.",
+            )
+    for name in names:
+        if name in props.app_settings or names.count(name) > 1:
+            raise KitValidationError(
+                path,
+                "app-setting-name",
+                f"App setting '{name}' is set twice (app_settings and/or a Key Vault reference).",
+                "Keep one value per setting name.",
+            )
+    for name in reserved:
+        if name in props.app_settings:
+            raise KitValidationError(
+                path,
+                "app-setting-reserved",
+                f"app_settings sets '{name}', which the construct writes itself.",
+                f"Remove '{name}' from app_settings.",
+            )
+
+
+IdentityChoice = AnyUserAssignedIdentity | Literal["SystemAssigned"] | None

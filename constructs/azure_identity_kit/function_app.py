@@ -1,0 +1,453 @@
+"""A Linux function app whose host storage, Key Vault references and runtime
+access go through managed identities: no storage key anywhere.
+
+Two hosting models can be fully secret-free, and the construct picks the
+resource by the plan's SKU:
+- Dedicated (B*, S*, P*v2/v3, ...): `azurerm_linux_function_app` with
+  `storage_uses_managed_identity = true`;
+- Flex Consumption (FC1): `azurerm_function_app_flex_consumption` with
+  `storage_authentication_type = "UserAssignedIdentity"`, plus the azapi
+  work-around for azurerm 4.55 described at `FlexAppSettingsFix`.
+Linux Consumption (Y1) and Elastic Premium (EP*) are refused: both need an
+Azure Files content share, which only works with an account key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .app_service import (
+    ELASTIC_PREMIUM_SKUS,
+    FLEX_CONSUMPTION_SKUS,
+    LINUX_CONSUMPTION_SKUS,
+    AppKeyVaultReference,
+    IdentityChoice,
+    LinuxServicePlan,
+    LinuxSiteBase,
+    ServicePlanRef,
+    holds_key,
+    plan_ref,
+)
+from .azapi import AzapiResourceAction
+from .azurerm import function_app_flex_consumption, linux_function_app
+from .errors import KitValidationError
+from .identity import AnyUserAssignedIdentity, Grant, GrantTarget
+from .storage import IdentityOnlyStorage
+from .workload_identity import ensure_grant, is_system
+
+HOST_STORAGE = "AzureWebJobsStorage"
+CONTENT_SHARE_CONNECTION = "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"
+# Microsoft Learn, "Azure Functions developer reference" > "Connecting to host
+# storage with an identity": the host needs Storage Blob Data Owner; Storage
+# Table Data Contributor for diagnostic events; and per trigger on the host
+# connection: blob trigger -> Storage Queue Data Contributor (poison queue) and
+# Storage Account Contributor (the blob trigger's internals, see
+# includes/functions-blob-permissions.md); Durable Functions -> Queue and Table
+# Data Contributor; queue trigger -> Storage Queue Data Contributor (the queue
+# extension's "Identity-based connections" role table, functions-bindings-storage-
+# queue: the trigger also creates `<queue>-poison` and writes failed messages to it,
+# which Reader + Message Processor cannot).
+STORAGE_BLOB_DATA_OWNER = "Storage Blob Data Owner"
+STORAGE_TABLE_DATA_CONTRIBUTOR = "Storage Table Data Contributor"
+STORAGE_QUEUE_DATA_CONTRIBUTOR = "Storage Queue Data Contributor"
+STORAGE_ACCOUNT_CONTRIBUTOR = "Storage Account Contributor"
+HOST_STORAGE_ROLES = (STORAGE_BLOB_DATA_OWNER, STORAGE_TABLE_DATA_CONTRIBUTOR)
+# One API version for every azapi call on App Service: the oldest GA version in
+# Azure/bicep-types-az with `keyVaultReferenceIdentity` on sites and the
+# `appsettings` element of `Microsoft.Web/sites/config` (../shared/arm-types).
+WEB_API_VERSION = "2025-03-01"
+SITES_API = f"Microsoft.Web/sites@{WEB_API_VERSION}"
+SITE_CONFIG_API = f"Microsoft.Web/sites/config@{WEB_API_VERSION}"
+
+
+class FunctionTrigger(StrEnum):
+    """Triggers the app uses on its host storage connection; each brings the roles
+    Microsoft documents for it (TRIGGER_ROLES)."""
+
+    HTTP = "http"
+    TIMER = "timer"
+    QUEUE = "queue"
+    BLOB = "blob"
+    DURABLE = "durable"
+
+
+TRIGGER_ROLES: Mapping[FunctionTrigger, tuple[str, ...]] = {
+    FunctionTrigger.HTTP: (),
+    FunctionTrigger.TIMER: (),
+    FunctionTrigger.QUEUE: (STORAGE_QUEUE_DATA_CONTRIBUTOR,),
+    # Storage Account Contributor is a control-plane role; the blob trigger needs it
+    # on the host account, and the grant is scoped to that one account.
+    FunctionTrigger.BLOB: (STORAGE_QUEUE_DATA_CONTRIBUTOR, STORAGE_ACCOUNT_CONTRIBUTOR),
+    FunctionTrigger.DURABLE: (STORAGE_QUEUE_DATA_CONTRIBUTOR, STORAGE_TABLE_DATA_CONTRIBUTOR),
+}
+
+
+@dataclass(frozen=True)
+class HostStorage:
+    """The function host's storage account (AzureWebJobsStorage)."""
+
+    account_name: str
+    account: GrantTarget
+    """The account as a grant target: the host roles are granted on it."""
+    primary_blob_endpoint: str | None = None
+    """`https://<account>.blob.core.windows.net/`: needed on Flex Consumption for the
+    deployment container. Default: none."""
+
+    @staticmethod
+    def of(storage: IdentityOnlyStorage) -> HostStorage:
+        return HostStorage(
+            account_name=storage.resource.name,
+            account=storage.target,
+            primary_blob_endpoint=storage.resource.primary_blob_endpoint,
+        )
+
+
+@dataclass(frozen=True)
+class FunctionRuntime:
+    name: str = "python"
+    """python, node, java, powershell or dotnet-isolated. Default: python."""
+    version: str = "3.11"
+    """Language version, e.g. '3.11', '20', '17', '7.4', '8.0'. Default: 3.11."""
+
+
+RUNTIMES = ("python", "node", "java", "powershell", "dotnet-isolated")
+FLEX_INSTANCE_MEMORY_MB = (512, 2048, 4096)
+
+
+@dataclass(frozen=True)
+class FunctionAppWithIdentityProps:
+    name: str
+    """Azure name: 2-60 letters, digits and '-'. Convention: `func-<workload>-<purpose>-<env>`."""
+    resource_group_name: str
+    location: str
+    service_plan: ServicePlanRef | LinuxServicePlan
+    """A Dedicated Linux plan, or FC1 (Flex Consumption). Y1 and EP* are refused."""
+    host_storage: IdentityOnlyStorage | HostStorage
+    """The host's storage account, reached by identity (shared keys off)."""
+    runtime: FunctionRuntime = field(default_factory=FunctionRuntime)
+    """Language and version. Default: Python 3.11."""
+    triggers: Sequence[FunctionTrigger] = ()
+    """Triggers on the host storage connection; they add the roles Microsoft documents
+    (blob, queue, durable). Default: none (HTTP and timer need no extra role)."""
+    runtime_identity: AnyUserAssignedIdentity | None = None
+    """Identity the code uses (AZURE_CLIENT_ID) and, by default, the host storage identity.
+    Default: none."""
+    host_storage_identity: IdentityChoice = None
+    """Identity of the host storage connection. Default: the runtime identity, else the
+    system-assigned identity (Dedicated only; its grants can only follow the app)."""
+    system_assigned: bool = False
+    """Also give the app a system-assigned identity. Default: off."""
+    user_assigned: Sequence[AnyUserAssignedIdentity] = ()
+    """Further user-assigned identities to attach. Default: none."""
+    app_settings: Mapping[str, str] = field(default_factory=dict)
+    """Plain settings: never AzureWebJobsStorage or a content share connection string
+    (refused). Default: none."""
+    key_vault_references: Sequence[AppKeyVaultReference] = ()
+    """Settings read from Key Vault by identity. Default: none."""
+    key_vault_reference_identity: IdentityChoice = None
+    """The one identity resolving every Key Vault reference. Default: the runtime identity.
+    System-assigned is refused."""
+    storage_account_access_key: str | None = None
+    """Refused: passing any value raises `function-storage-key`. Host storage uses identity."""
+    deployment_container: str = "deployments"
+    """Flex Consumption: blob container on the host account holding the app package (create
+    it with IdentityOnlyStorage.add_container). Default: deployments."""
+    maximum_instance_count: int = 40
+    """Flex Consumption: scale-out limit. Default: 40."""
+    instance_memory_in_mb: int = 2048
+    """Flex Consumption: 512, 2048 or 4096. Default: 2048."""
+    public_network_access_enabled: bool = True
+    """Reachable from the internet; follow the environment's network design. Default: on."""
+    always_on: bool = True
+    """Dedicated plans: keep the host loaded so timers and queues fire. Default: on."""
+    health_check_path: str | None = None
+    """Path the platform probes. Default: none."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class FunctionAppWithIdentity(LinuxSiteBase):
+    """A Linux function app on a Dedicated plan (`azurerm_linux_function_app`) or
+    on Flex Consumption (`azurerm_function_app_flex_consumption`), chosen by the
+    plan's SKU. Host storage is reached by a managed identity that holds the
+    roles Microsoft documents for the declared triggers, granted before the app
+    starts (for a user-assigned identity)."""
+
+    site_kind = "function app"
+    no_identity_problem = "The function app has no runtime identity to grant a role to."
+    reserved_settings = (
+        f"{HOST_STORAGE}__accountName",
+        f"{HOST_STORAGE}__blobServiceUri",
+        f"{HOST_STORAGE}__queueServiceUri",
+        f"{HOST_STORAGE}__tableServiceUri",
+        f"{HOST_STORAGE}__credential",
+        f"{HOST_STORAGE}__clientId",
+        "FUNCTIONS_WORKER_RUNTIME",
+        "FUNCTIONS_EXTENSION_VERSION",
+    )
+
+    host_storage_grants: list[Grant]
+    settings_fix: AzapiResourceAction | None = None
+    reference_identity_fix: AzapiResourceAction | None = None
+
+    @property
+    def flex(self) -> bool:
+        return self.plan.sku_name in FLEX_CONSUMPTION_SKUS
+
+    def _prepare(self, props: FunctionAppWithIdentityProps) -> None:
+        self.host_storage = (
+            HostStorage.of(props.host_storage)
+            if isinstance(props.host_storage, IdentityOnlyStorage)
+            else props.host_storage
+        )
+        chosen = props.host_storage_identity
+        self.host_storage_identity: AnyUserAssignedIdentity | None = (
+            None if is_system(chosen) else chosen or self.runtime_identity
+        )
+        self.host_storage_grants = []
+        if self.host_storage_identity is not None:
+            self._grant_host_roles(self.host_storage_identity, props)
+
+    def _grant_host_roles(self, identity, props: FunctionAppWithIdentityProps) -> None:
+        roles = list(HOST_STORAGE_ROLES)
+        for trigger in props.triggers:
+            roles += [role for role in TRIGGER_ROLES[FunctionTrigger(trigger)] if role not in roles]
+        for role in roles:
+            self.host_storage_grants.append(
+                ensure_grant(
+                    identity,
+                    role,
+                    self.host_storage.account,
+                    f"Function app '{props.name}' host storage ({role})",
+                )
+            )
+
+    def _platform_identities(self) -> list[AnyUserAssignedIdentity]:
+        return [self.host_storage_identity] if self.host_storage_identity else []
+
+    def _settings(self, props: FunctionAppWithIdentityProps) -> dict[str, str]:
+        """The host connection by identity. azurerm 4.55 writes only
+        `AzureWebJobsStorage__accountName` (provider issue 24730); a user-assigned
+        identity also needs `__credential` and `__clientId`. `__credential` alone
+        keeps the system-assigned identity even when AZURE_CLIENT_ID is set.
+        (`__managedIdentityResourceId` is reported broken for host storage.)"""
+        settings: dict[str, str] = {}
+        identity = self.host_storage_identity
+        if identity is not None or self.runtime_identity is not None:
+            settings[f"{HOST_STORAGE}__credential"] = "managedidentity"
+        if identity is not None:
+            settings[f"{HOST_STORAGE}__clientId"] = identity.client_id
+        if self.flex:
+            settings[f"{HOST_STORAGE}__accountName"] = self.host_storage.account_name
+        return settings
+
+    def _create_site(self, props: FunctionAppWithIdentityProps, app_settings: dict[str, str]):
+        if self.flex:
+            return self._flex_site(props, app_settings)
+        runtime = props.runtime
+        stack: dict[str, Any] = {
+            "python": {"python_version": runtime.version},
+            "node": {"node_version": runtime.version},
+            "java": {"java_version": runtime.version},
+            "powershell": {"powershell_core_version": runtime.version},
+            "dotnet-isolated": {
+                "dotnet_version": runtime.version,
+                "use_dotnet_isolated_runtime": True,
+            },
+        }[runtime.name]
+        return linux_function_app.LinuxFunctionApp(
+            self,
+            "app",
+            **self.site_arguments(props, app_settings),
+            identity=self.identities.render(linux_function_app.LinuxFunctionAppIdentity),
+            functions_extension_version="~4",
+            storage_account_name=self.host_storage.account_name,
+            storage_uses_managed_identity=True,
+            site_config=linux_function_app.LinuxFunctionAppSiteConfig(
+                **self.site_config_arguments(props),
+                application_stack=linux_function_app.LinuxFunctionAppSiteConfigApplicationStack(
+                    **stack
+                ),
+            ),
+        )
+
+    def _flex_site(self, props: FunctionAppWithIdentityProps, app_settings: dict[str, str]):
+        arguments = self.site_arguments(props, app_settings)
+        # Not in azurerm 4.55's flex resource: FTP (Flex has none) and the Key Vault
+        # reference identity (set by the azapi PATCH below).
+        arguments.pop("ftp_publish_basic_authentication_enabled")
+        arguments.pop("key_vault_reference_identity_id")
+        site_config = self.site_config_arguments(props)
+        for unsupported in ("always_on", "ftps_state"):
+            site_config.pop(unsupported)
+        identity = self.host_storage_identity
+        return function_app_flex_consumption.FunctionAppFlexConsumption(
+            self,
+            "app",
+            **arguments,
+            identity=self.identities.render(
+                function_app_flex_consumption.FunctionAppFlexConsumptionIdentity
+            ),
+            runtime_name=props.runtime.name,
+            runtime_version=props.runtime.version,
+            storage_container_type="blobContainer",
+            storage_container_endpoint=(
+                f"{self.host_storage.primary_blob_endpoint}{props.deployment_container}"
+            ),
+            storage_authentication_type="UserAssignedIdentity",
+            storage_user_assigned_identity_id=identity.resource_id,  # type: ignore[union-attr]
+            maximum_instance_count=props.maximum_instance_count,
+            instance_memory_in_mb=props.instance_memory_in_mb,
+            site_config=function_app_flex_consumption.FunctionAppFlexConsumptionSiteConfig(
+                **site_config
+            ),
+        )
+
+    def _finish(self, props: FunctionAppWithIdentityProps) -> None:
+        if self.host_storage_identity is None:
+            # System-assigned host identity: it exists only now, so its grants
+            # follow the app (the host retries until they are in place).
+            self._grant_host_roles(self.system_assigned_identity, props)
+        if self.flex:
+            self._flex_fixes(props)
+
+    def _flex_fixes(self, props: FunctionAppWithIdentityProps) -> None:
+        """azurerm 4.55's flex resource writes `AzureWebJobsStorage` as a connection
+        string with an empty key (provider issue 29693, fix unmerged) and the host
+        does not start; it has no Key Vault reference identity either. A PUT of the
+        app settings (the only write Microsoft.Web/sites/config/appsettings has; it
+        replaces the whole set) writes the construct's settings without it, and a
+        PATCH of the site sets keyVaultReferenceIdentity. Both run again whenever
+        azurerm changes the app, because every azurerm update re-injects the empty
+        key. Remove both once azurerm writes identity-based host storage itself."""
+        settings = self._app_settings(props)
+        self.settings_fix = AzapiResourceAction(
+            self,
+            "app-settings-fix",
+            resource_type=SITE_CONFIG_API,
+            resource_id=f"{self.resource.id}/config/appsettings",  # type: ignore[attr-defined]
+            method="PUT",
+            # `name` is the definition's discriminator (required in a full body).
+            body={"name": "appsettings", "properties": settings},
+            depends_on=[self.resource],
+            replace_triggered_by=[self.resource],
+        )
+        if self.key_vault_reference_identity is not None:
+            self.reference_identity_fix = AzapiResourceAction(
+                self,
+                "key-vault-reference-identity",
+                resource_type=SITES_API,
+                resource_id=self.resource.id,  # type: ignore[attr-defined]
+                body={
+                    "properties": {
+                        "keyVaultReferenceIdentity": self.key_vault_reference_identity.resource_id
+                    }
+                },
+                depends_on=[self.resource, self.settings_fix]
+                + [g.role_assignment for g in self.key_vault_grants],
+                replace_triggered_by=[self.resource],
+            )
+
+    def _validate(self, path: str, props: FunctionAppWithIdentityProps) -> None:
+        sku = plan_ref(props.service_plan).sku_name
+        if props.storage_account_access_key is not None:
+            raise KitValidationError(
+                path,
+                "function-storage-key",
+                "A storage account access key was given for the function host. A key grants "
+                "full access to the account, sits in app settings and the state, and does not "
+                "rotate by itself.",
+                "Remove storage_account_access_key: the construct connects host storage by "
+                "managed identity (storage_uses_managed_identity) with the documented roles.",
+            )
+        for name in (HOST_STORAGE, CONTENT_SHARE_CONNECTION):
+            if name in props.app_settings:
+                raise KitValidationError(
+                    path,
+                    "function-storage-connection-string",
+                    f"app_settings sets '{name}': a storage connection string, which carries an "
+                    "account key or SAS"
+                    + (" (the one found here does)" if holds_key(props.app_settings[name]) else "")
+                    + ".",
+                    f"Remove '{name}': host storage is connected by identity "
+                    f"({HOST_STORAGE}__accountName/__credential/__clientId, written by the "
+                    "construct); Dedicated and Flex Consumption plans need no content share.",
+                )
+        if sku in LINUX_CONSUMPTION_SKUS:
+            raise KitValidationError(
+                path,
+                "function-linux-consumption-plan",
+                f"The {sku} (Linux Consumption) plan keeps the app's content on an Azure Files "
+                "share, reached only with a connection string holding the account key "
+                f"({CONTENT_SHARE_CONNECTION}); identity cannot replace it.",
+                "Use Flex Consumption (sku_name 'FC1') or a Dedicated plan (B1, S1, P0v3, "
+                "P1v3, ...).",
+            )
+        if sku in ELASTIC_PREMIUM_SKUS:
+            raise KitValidationError(
+                path,
+                "function-elastic-premium-plan",
+                f"The {sku} (Elastic Premium) plan needs an Azure Files content share with a "
+                "key-bearing connection string, unless the app runs from a package URL without "
+                "a share; the kit does not build that variant.",
+                "Use Flex Consumption (sku_name 'FC1') or a Dedicated plan (B1, S1, P0v3, ...).",
+            )
+        if props.runtime.name not in RUNTIMES:
+            raise KitValidationError(
+                path,
+                "function-runtime",
+                f"Runtime '{props.runtime.name}' is not a Functions runtime the kit knows.",
+                f"Use one of {', '.join(RUNTIMES)}.",
+            )
+        for trigger in props.triggers:
+            if trigger not in list(FunctionTrigger):
+                raise KitValidationError(
+                    path,
+                    "function-trigger",
+                    f"Trigger {trigger!r} is not a FunctionTrigger.",
+                    "Use FunctionTrigger.HTTP, TIMER, QUEUE, BLOB or DURABLE.",
+                )
+        host_system = is_system(props.host_storage_identity)
+        no_host_identity = props.host_storage_identity is None and props.runtime_identity is None
+        if sku in FLEX_CONSUMPTION_SKUS:
+            if host_system or no_host_identity:
+                raise KitValidationError(
+                    path,
+                    "function-flex-host-identity",
+                    "Flex Consumption reads its deployment package at creation, before a "
+                    "system-assigned identity could be granted Storage Blob Data Owner.",
+                    "Set runtime_identity or host_storage_identity to a user-assigned identity.",
+                )
+            if props.instance_memory_in_mb not in FLEX_INSTANCE_MEMORY_MB:
+                raise KitValidationError(
+                    path,
+                    "function-flex-instance-memory",
+                    f"Flex Consumption has no {props.instance_memory_in_mb} MB instance size.",
+                    f"Use one of {', '.join(map(str, FLEX_INSTANCE_MEMORY_MB))}.",
+                )
+            storage = props.host_storage
+            if isinstance(storage, HostStorage) and not storage.primary_blob_endpoint:
+                raise KitValidationError(
+                    path,
+                    "function-flex-deployment-storage",
+                    "Flex Consumption deploys from a blob container, and host_storage has no "
+                    "primary_blob_endpoint to locate it.",
+                    "Pass HostStorage.of(storage) or set primary_blob_endpoint.",
+                )
+        elif no_host_identity and not props.system_assigned:
+            raise KitValidationError(
+                path,
+                "function-host-identity",
+                "The function host has no identity to reach its storage with.",
+                "Set runtime_identity (preferred), host_storage_identity, or system_assigned=True.",
+            )
+        elif host_system and not props.system_assigned:
+            raise KitValidationError(
+                path,
+                "function-host-identity",
+                "host_storage_identity is the system-assigned identity, but the app has none.",
+                "Set system_assigned=True, or pass a user-assigned identity.",
+            )
+        super()._validate(path, props)

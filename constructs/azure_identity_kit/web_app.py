@@ -1,0 +1,154 @@
+"""A Linux web app whose image pulls, Key Vault references and runtime access go
+through managed identities, with no publishing credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._cdktf import is_token
+from .acr_pull_binding import RegistryRef
+from .app_service import (
+    ELASTIC_PREMIUM_SKUS,
+    FLEX_CONSUMPTION_SKUS,
+    LINUX_CONSUMPTION_SKUS,
+    AppKeyVaultReference,
+    IdentityChoice,
+    LinuxServicePlan,
+    LinuxSiteBase,
+    ServicePlanRef,
+    plan_ref,
+)
+from .azurerm import container_registry, linux_web_app
+from .errors import KitValidationError
+from .identity import AnyUserAssignedIdentity
+from .workload_identity import check_pull_props
+
+
+@dataclass(frozen=True)
+class WebAppWithIdentityProps:
+    name: str
+    """Azure name: 2-60 letters, digits and '-'. Convention: `app-<workload>-<purpose>-<env>`."""
+    resource_group_name: str
+    location: str
+    """Location of the app and of identities the construct creates (the plan's region)."""
+    service_plan: ServicePlanRef | LinuxServicePlan
+    """The Linux plan the app runs on."""
+    image: str | None = None
+    """Repository and tag in `registry`, without the registry host, e.g. 'web:1.0.0'
+    (`application_stack.docker_image_name`). Default: none (a code app)."""
+    registry: RegistryRef | container_registry.ContainerRegistry | None = None
+    """ACR to pull `image` from (`docker_registry_url` is its https login server). Default: none."""
+    pull_identity: IdentityChoice = None
+    """Identity for image pulls; App Service gets its *client* ID. Default: a new identity
+    `id-<name>-pull` used for nothing else. A system-assigned identity is refused, as for
+    container apps: it cannot be granted AcrPull before the app's first pull."""
+    pull_identity_name: str | None = None
+    """Azure name of the pull identity when the construct creates it. Default: `id-<name>-pull`."""
+    runtime_identity: AnyUserAssignedIdentity | None = None
+    """Identity the code uses; its client ID becomes the AZURE_CLIENT_ID app setting, and
+    grant() targets it (ordered before the app). Default: none."""
+    system_assigned: bool = False
+    """Also give the app a system-assigned identity (granted only after the app exists).
+    Default: off."""
+    user_assigned: Sequence[AnyUserAssignedIdentity] = ()
+    """Further user-assigned identities to attach. Default: none."""
+    app_settings: Mapping[str, str] = field(default_factory=dict)
+    """Plain settings: endpoints and names, never credentials. Default: none."""
+    key_vault_references: Sequence[AppKeyVaultReference] = ()
+    """Settings read from Key Vault by identity. Default: none."""
+    key_vault_reference_identity: IdentityChoice = None
+    """The one identity that resolves *every* Key Vault reference of the app
+    (`key_vault_reference_identity_id`, a resource ID). Default: the runtime identity, else
+    the pull identity. The system-assigned identity is refused: it exists too late."""
+    public_network_access_enabled: bool = True
+    """Reachable from the internet; follow the environment's network design. Default: on."""
+    always_on: bool = True
+    """Keep the app loaded (not available on F1/D1). Default: on."""
+    health_check_path: str | None = None
+    """Path App Service probes, e.g. '/healthz'; unhealthy instances are replaced after
+    2 minutes. Default: none."""
+    log_retention_days: int = 7
+    """Days HTTP logs stay on the app's file system (35 MB cap). Default: 7."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the app and on identities it creates. Default: none."""
+
+
+class WebAppWithIdentity(LinuxSiteBase):
+    """`azurerm_linux_web_app` on a given plan.
+
+    A container image is pulled by a user-assigned identity that holds AcrPull on
+    the one registry (`site_config.container_registry_use_managed_identity` with
+    that identity's client ID), and the app `depends_on` the grant. Key Vault
+    references are resolved by a user-assigned identity granted Key Vault Secrets
+    User before the app exists. FTP and Web Deploy basic authentication are off,
+    HTTPS only, TLS 1.2 for the app and its SCM site, FTPS disabled.
+    """
+
+    site_kind = "web app"
+    no_identity_problem = "The web app has no runtime identity to grant a role to."
+
+    def _prepare(self, props: WebAppWithIdentityProps) -> None:
+        if props.registry is not None:
+            self._bind_pull(props)
+
+    def _create_site(self, props: WebAppWithIdentityProps, app_settings: dict[str, str]):
+        site_config: dict[str, Any] = self.site_config_arguments(props)
+        if self.acr_pull is not None:
+            site_config.update(
+                container_registry_use_managed_identity=True,
+                container_registry_managed_identity_client_id=self.pull_identity.client_id,  # type: ignore[union-attr]
+                application_stack=linux_web_app.LinuxWebAppSiteConfigApplicationStack(
+                    docker_image_name=props.image,
+                    docker_registry_url=f"https://{self.acr_pull.login_server}",
+                ),
+            )
+        return linux_web_app.LinuxWebApp(
+            self,
+            "app",
+            **self.site_arguments(props, app_settings),
+            identity=self.identities.render(linux_web_app.LinuxWebAppIdentity),
+            site_config=linux_web_app.LinuxWebAppSiteConfig(**site_config),
+            # HTTP logs, detailed errors and failed-request traces on the app's own file
+            # system: diagnosable without a storage account (a blob sink needs a SAS URL).
+            logs=linux_web_app.LinuxWebAppLogs(
+                detailed_error_messages=True,
+                failed_request_tracing=True,
+                http_logs=linux_web_app.LinuxWebAppLogsHttpLogs(
+                    file_system=linux_web_app.LinuxWebAppLogsHttpLogsFileSystem(
+                        retention_in_days=props.log_retention_days, retention_in_mb=35
+                    )
+                ),
+            ),
+        )
+
+    def _validate(self, path: str, props: WebAppWithIdentityProps) -> None:
+        check_pull_props(path, props)
+        sku = plan_ref(props.service_plan).sku_name
+        if sku in (*LINUX_CONSUMPTION_SKUS, *FLEX_CONSUMPTION_SKUS, *ELASTIC_PREMIUM_SKUS):
+            raise KitValidationError(
+                path,
+                "app-plan-functions-only",
+                f"The {sku} plan hosts function apps only; a web app cannot run on it.",
+                "Put the web app on a Dedicated plan (B1, S1, P0v3, P1v3, ...).",
+            )
+        if (props.image is None) != (props.registry is None):
+            raise KitValidationError(
+                path,
+                "app-image-registry",
+                "A web app container needs both an image and the registry it is pulled from.",
+                "Set image='<repository>:<tag>' and registry together, or neither.",
+            )
+        image = props.image
+        if isinstance(image, str) and not is_token(image):
+            first = image.split("/", 1)[0]
+            if not image.strip() or ("/" in image and ("." in first or ":" in first)):
+                raise KitValidationError(
+                    path,
+                    "app-image-host",
+                    f"'{image}' is empty or names a registry host; App Service takes the host "
+                    "separately (docker_registry_url, from the registry).",
+                    "Pass only '<repository>:<tag>', e.g. 'web:1.0.0'.",
+                )
+        super()._validate(path, props)

@@ -1,0 +1,164 @@
+"""The identity mechanics every workload construct shares (container app,
+container group, VM, web app, function app), written once:
+
+- the pull identity with its AcrPull binding, ordered before the workload;
+- the Key Vault reference identity with its grant (Key Vault Secrets User on
+  the one secret, or the vault);
+- the runtime identity, exported to the code as AZURE_CLIENT_ID;
+- every grant of an attached user-assigned identity ordered before the
+  workload (`depends_on`), and the system-assigned identity, which can only
+  be granted after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .acr_pull_binding import AcrPullBinding
+from .errors import KitValidationError
+from .identity import (
+    AZURE_CLIENT_ID,
+    AnyUserAssignedIdentity,
+    Grant,
+    GrantTarget,
+    SystemAssignedIdentity,
+    UserAssignedIdentity,
+    UserAssignedIdentityProps,
+    WorkloadGrantsMixin,
+    add_depends_on,
+)
+
+SYSTEM_ASSIGNED = "SystemAssigned"
+KEY_VAULT_SECRETS_USER = "Key Vault Secrets User"
+
+PULL_SYSTEM_ASSIGNED_PROBLEM = (
+    "Image pulls through the system-assigned identity cannot work on first deploy: that "
+    "identity only exists once the app exists, so AcrPull cannot be granted before the "
+    "first revision pulls (it hangs 10-15 minutes, then fails with 'Operation expired')."
+)
+PULL_SYSTEM_ASSIGNED_FIX = (
+    "Leave pull_identity unset (a pull-only user-assigned identity is created) or pass a "
+    "UserAssignedIdentity."
+)
+
+
+def is_system(identity: object) -> bool:
+    """A string identity choice ("SystemAssigned", "system") means the resource's own."""
+    return isinstance(identity, str) and identity.lower().startswith("system")
+
+
+def refuse_system_pull(
+    path: str,
+    rule_id: str,
+    pull_identity: object,
+    problem: str = PULL_SYSTEM_ASSIGNED_PROBLEM,
+    fix: str = PULL_SYSTEM_ASSIGNED_FIX,
+) -> None:
+    """Refuse an image pull through a system-assigned identity: it cannot hold
+    AcrPull before the workload's first pull."""
+    if isinstance(pull_identity, str):
+        raise KitValidationError(path, rule_id, problem, fix)
+
+
+def check_pull_props(path: str, props: Any) -> None:
+    """Pull rules of a workload with an optional registry (container app, web app)."""
+    refuse_system_pull(path, "pull-system-assigned", props.pull_identity)
+    if props.pull_identity is not None and props.registry is None:
+        raise KitValidationError(
+            path,
+            "pull-without-registry",
+            "A pull identity was given but no registry to pull from.",
+            "Set registry (a ContainerRegistry or RegistryRef.existing(...)), "
+            "or drop pull_identity.",
+        )
+
+
+def refuse_client_id_override(
+    path: str, rule_id: str, owner: str, env: Mapping[str, str], runtime: object
+) -> None:
+    """The construct owns AZURE_CLIENT_ID when there is a runtime identity."""
+    if runtime is not None and AZURE_CLIENT_ID in env:
+        raise KitValidationError(
+            path,
+            rule_id,
+            f"{owner} sets {AZURE_CLIENT_ID} itself, but the construct sets it "
+            "to the runtime identity's client ID.",
+            f"Remove {AZURE_CLIENT_ID} from env.",
+        )
+
+
+def ensure_grant(identity, role: str, target: GrantTarget, description: str) -> Grant:
+    """The identity's grant of role on target: reused when it exists already, so
+    two features that need the same permission share one role assignment."""
+    for existing in identity.grants:
+        if existing.role == role and existing.target.name == target.name:
+            return existing
+    return identity.grant(role, target, description=description)
+
+
+def grant_secret_read(
+    identity, vault: GrantTarget, secret_name: str | None, description: str
+) -> Grant:
+    """Key Vault Secrets User for a Key Vault reference: on the one secret when
+    its name is known (`<vault>/secrets/<name>`), else on the vault."""
+    target = vault
+    if secret_name:
+        target = GrantTarget(
+            name=f"{vault.name}-{secret_name}",
+            resource_id=f"{vault.resource_id}/secrets/{secret_name}",
+        )
+    return ensure_grant(identity, KEY_VAULT_SECRETS_USER, target, description)
+
+
+class WorkloadIdentityMixin(WorkloadGrantsMixin):
+    """What a workload construct does with its identities, in the order Azure
+    needs. Set `runtime_identity`, call `_bind_pull` (if it pulls images), build
+    `resource`, then `_order_grants_before` and `_attach_system_assigned`."""
+
+    pull_identity: AnyUserAssignedIdentity | None = None
+    acr_pull: AcrPullBinding | None = None
+
+    def _bind_pull(self, props: Any) -> AcrPullBinding:
+        """The pull identity for `props.registry`: `props.pull_identity` (user-assigned)
+        or a new pull-only one (`pull-identity`, Azure name `props.pull_identity_name` or
+        `id-<name>-pull`), with AcrPull on the registry (`acr-pull`)."""
+        identity = props.pull_identity or UserAssignedIdentity(
+            self,  # type: ignore[arg-type]
+            "pull-identity",
+            UserAssignedIdentityProps(
+                name=props.pull_identity_name or f"id-{props.name}-pull",
+                resource_group_name=props.resource_group_name,
+                location=props.location,
+                tags=props.tags,
+            ),
+        )
+        self.acr_pull = AcrPullBinding(self, "acr-pull", identity=identity, registry=props.registry)  # type: ignore[arg-type]
+        self.pull_identity = identity
+        return self.acr_pull
+
+    def runtime_env(self) -> dict[str, str]:
+        """{AZURE_CLIENT_ID: <client ID>} for the runtime identity, else {}."""
+        runtime = self.runtime_identity
+        return {AZURE_CLIENT_ID: runtime.client_id} if runtime is not None else {}
+
+    def _order_grants_before(self, identities: Iterable[AnyUserAssignedIdentity | None]) -> None:
+        """The workload waits for its AcrPull binding, then for every grant these
+        identities hold so far; later grants order themselves through grant()."""
+        add_depends_on(
+            self.resource,
+            ([self.acr_pull.role_assignment] if self.acr_pull else [])
+            + [g.role_assignment for identity in identities if identity for g in identity.grants],
+        )
+
+    def _attach_system_assigned(self, enabled: bool) -> None:
+        self.system_assigned_identity = (
+            SystemAssignedIdentity(self, self.resource.identity.principal_id)  # type: ignore[arg-type]
+            if enabled
+            else None
+        )
+
+    @property
+    def system_principal_id(self) -> str | None:
+        identity = self.system_assigned_identity
+        return identity.principal_id if identity else None
