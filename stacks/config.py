@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from azure_identity_kit.errors import KitValidationError
 
@@ -17,6 +18,15 @@ PLACEHOLDER_SSH_PUBLIC_KEY = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMHZtuQiQa9Oc8Wa7gxtyVvRfLoefHQFS7MOW1OBv3eQ "
     "placeholder-replace-me"
 )
+
+
+NetworkPosture = Literal["public", "private"]
+"""How an environment's data services are reached (README, "Network posture"):
+- public: on their public endpoints, by Entra ID and role assignments only; the
+  Container Apps environment is not in the VNet;
+- private: only through private endpoints in the VNet (public access off); the
+  Container Apps environment, the worker and the VM are in the VNet, and egress
+  from the worker and VM subnets is a NAT gateway with a static IP."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,19 @@ class EnvironmentConfig:
     ops_ssh_public_keys: tuple[str, ...] = (PLACEHOLDER_SSH_PUBLIC_KEY,)
     """OpenSSH public keys for the `ops` VM admin. Default: a placeholder (see above)."""
 
+    # Network posture (issue 14). Subnets below are created only with `private`.
+    network_posture: NetworkPosture = "public"
+    """'public' or 'private' (see NetworkPosture). `private` needs registry_sku Premium
+    (ACR private endpoints) and worker_private. Default: public."""
+    api_public_ingress: bool = True
+    """With `private`: the Container Apps environment gets a public load balancer (True),
+    or an internal one reachable only from the VNet (False). Default: True."""
+    apps_subnet_prefix: str = "10.40.4.0/24"
+    """Subnet delegated to Microsoft.App/environments (workload profiles: /27 at least;
+    a /24 leaves room for ~1,200 Consumption replicas). Fixed once the environment exists."""
+    endpoints_subnet_prefix: str = "10.40.3.0/24"
+    """Subnet for the private endpoints of the registry, vault and storage."""
+
     # Deploying for real (issue 7): see stacks/backend.py and stacks/auth.py.
     remote_state: RemoteState | None = None
     """State in an Azure storage account (Entra ID auth). Default: a local file, unless
@@ -59,6 +82,36 @@ class EnvironmentConfig:
     """Provider authentication: 'cli', 'oidc' or 'msi'. IDKIT_AUTH wins. Default: 'cli'."""
     msi_client_id: str | None = None
     """In 'msi' mode, the user-assigned identity's client ID. IDKIT_MSI_CLIENT_ID wins."""
+
+    def __post_init__(self) -> None:
+        where = f"app/{self.name}"
+        if self.network_posture not in get_args(NetworkPosture):
+            raise KitValidationError(
+                where,
+                "network-posture",
+                f"network_posture '{self.network_posture}' is not a network posture.",
+                "Use 'public' or 'private'.",
+            )
+        if self.private and self.registry_sku.lower() != "premium":
+            raise KitValidationError(
+                where,
+                "private-registry-sku",
+                f"A private environment needs a Premium registry (ACR private endpoints are "
+                f"Premium only); '{self.name}' has {self.registry_sku}.",
+                "Set registry_sku='Premium' in stacks/config.py.",
+            )
+        if self.private and not self.worker_private:
+            raise KitValidationError(
+                where,
+                "private-worker-public",
+                "A private environment's worker must be in the VNet to pull from the private "
+                "registry.",
+                "Set worker_private=True in stacks/config.py.",
+            )
+
+    @property
+    def private(self) -> bool:
+        return self.network_posture == "private"
 
     def resource_name(self, abbreviation: str, *parts: str) -> str:
         """Azure CAF style: `<abbr>-<workload>[-<part>...]-<env>`."""
@@ -72,7 +125,13 @@ class EnvironmentConfig:
 ENVIRONMENTS: dict[str, EnvironmentConfig] = {
     "dev": EnvironmentConfig(name="dev", dapr_state_store=True, tags={"environment": "dev"}),
     "staging": EnvironmentConfig(
-        name="staging", api_min_replicas=1, worker_private=True, tags={"environment": "staging"}
+        name="staging",
+        api_min_replicas=1,
+        registry_sku="Premium",  # ACR private endpoints are Premium only
+        worker_private=True,
+        network_posture="private",
+        api_public_ingress=False,  # staging's API is reachable from the VNet only
+        tags={"environment": "staging"},
     ),
     "prod": EnvironmentConfig(
         name="prod",
@@ -82,6 +141,7 @@ ENVIRONMENTS: dict[str, EnvironmentConfig] = {
         storage_replication="ZRS",
         prevent_destroy=True,
         worker_private=True,
+        network_posture="private",
         tags={"environment": "prod"},
     ),
 }

@@ -35,8 +35,15 @@ _EXPORTS = {
     "IngressSpec": "container_app",
     "KeyVaultSecretRef": "container_app",
     "KitValidationError": "errors",
+    "LinkedDnsZone": "private_link",
     "ManagedIdentities": "identity",
+    "NetworkPath": "identity",
     "PRINCIPAL_TYPE": "identity",
+    "PRIVATE_DNS_ZONES": "private_link",
+    "PrivateDnsZones": "private_link",
+    "PrivateEndpointFor": "private_link",
+    "PrivateEndpointForProps": "private_link",
+    "PrivateLinkService": "private_link",
     "QueueScaleRule": "container_app",
     "RbacKeyVault": "key_vault",
     "RbacKeyVaultProps": "key_vault",
@@ -53,6 +60,7 @@ _EXPORTS = {
     "VmWithIdentity": "vm",
     "VmWithIdentityProps": "vm",
     "grant": "identity",
+    "network_path_of": "identity",
 }
 
 __all__ = sorted(_EXPORTS)

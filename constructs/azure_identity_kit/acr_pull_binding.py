@@ -4,7 +4,7 @@ managed identity needs, and the handle a workload must depend on."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._cdktf import Construct, TerraformResource
 from .azurerm import container_registry
@@ -12,9 +12,11 @@ from .identity import (
     AnyUserAssignedIdentity,
     Grant,
     GrantTarget,
+    NetworkPath,
     UserAssignedIdentity,
     UserAssignedIdentityProps,
     grant,
+    network_path_of,
 )
 
 ACR_PULL = "AcrPull"
@@ -32,6 +34,9 @@ class RegistryRef:
     """Registry reachable only through private endpoints. Default: False."""
     trusted_services_bypass: bool | None = None
     """Whether `network_rule_bypass_option = "AzureServices"` is set; None when unknown."""
+    network: NetworkPath | None = field(default=None, compare=False, repr=False)
+    """The registry's private endpoint and DNS, which a pull must wait for as well as for
+    AcrPull (IdentityOnlyRegistry sets it). Default: None."""
 
     @staticmethod
     def of(registry: container_registry.ContainerRegistry) -> RegistryRef:
@@ -39,6 +44,7 @@ class RegistryRef:
             name=registry.node.id,
             resource_id=registry.id,
             login_server=registry.login_server,
+            network=network_path_of(registry),
         )
 
     @staticmethod
@@ -68,7 +74,11 @@ class AcrPullBinding(Construct):
             self,
             identity,
             ACR_PULL,
-            GrantTarget(name=self.registry.name, resource_id=self.registry.resource_id),
+            GrantTarget(
+                name=self.registry.name,
+                resource_id=self.registry.resource_id,
+                network=self.registry.network,
+            ),
             description=f"Image pulls from registry '{self.registry.name}' by {identity.label}",
         )
         identity.grants.append(self.grant)

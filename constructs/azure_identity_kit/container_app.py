@@ -319,6 +319,7 @@ class ContainerAppWithIdentity(WorkloadGrantsMixin, Construct):
             target = GrantTarget(
                 name=f"{ref.vault.name}-{ref.secret_name}",
                 resource_id=f"{ref.vault.resource_id}/secrets/{ref.secret_name}",
+                network=ref.vault.network,
             )
         _ensure_grant(
             identity,

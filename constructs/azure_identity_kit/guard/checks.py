@@ -606,6 +606,32 @@ def _scope_is_in_account(model: StackModel, ra: Block, account: Block, name: Any
     return False
 
 
+# Data services that can be reached through a private endpoint instead of the internet.
+DATA_SERVICES = (
+    "azurerm_container_registry",
+    "azurerm_key_vault",
+    "azurerm_storage_account",
+    "azurerm_cosmosdb_account",
+    "azurerm_mssql_server",
+)
+
+
+def check_private_posture(model: StackModel) -> Iterator[Finding]:
+    """A stack with private endpoints is private: warn on data services left public."""
+    if not model.resources("azurerm_private_endpoint"):
+        return
+    for service in model.resources(*DATA_SERVICES):
+        flag = service.config.get("public_network_access_enabled")
+        if is_false(flag) or is_token(flag):
+            continue
+        yield model.finding(
+            "private-data-service-public",
+            service,
+            "The stack reaches its data services through private endpoints, but this one "
+            "still has public network access on.",
+        )
+
+
 CHECKS: tuple[Callable[[StackModel], Iterable[Finding]], ...] = (
     check_privileged_role,
     check_broad_scope,
@@ -618,6 +644,7 @@ CHECKS: tuple[Callable[[StackModel], Iterable[Finding]], ...] = (
     check_env_credentials,
     check_key_vault,
     check_storage_shared_key,
+    check_private_posture,
 )
 
 
