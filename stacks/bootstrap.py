@@ -308,9 +308,14 @@ class BootstrapStack(TerraformStack):
             TerraformOutput(
                 self, name.lower(), value=value, description=f"GitHub repository variable {name}"
             )
+        # Principal IDs (object IDs) for role assignments made outside this stack.
         TerraformOutput(
             self, "deploy_identity_principal_id", value=self.deploy_identity.principal_id
         )
+        if self.plan_identity is not None:
+            TerraformOutput(
+                self, "plan_identity_principal_id", value=self.plan_identity.principal_id
+            )
 
     def _identity(
         self, construct_id: str, name: str, group: resource_group.ResourceGroup

@@ -261,3 +261,17 @@ def test_condition_version_without_condition_is_refused():
     with pytest.raises(KitValidationError) as error:
         identity.grant("Reader", target, condition_version="2.0")
     assert error.value.rule_id == "grant-condition-version", error.value
+
+
+def test_every_identity_the_stacks_create_has_client_and_principal_id_outputs(stack_json):
+    """A role assignment made elsewhere needs the principal ID; a workload or
+    pipeline signing in needs the client ID (issue 11: the plan identity had none)."""
+    for name in ("bootstrap", "dev", "staging", "prod"):
+        doc = stack_json(name)
+        values = {output["value"] for output in doc.get("output", {}).values()}
+        identities = doc["resource"].get("azurerm_user_assigned_identity", {})
+        assert identities, name
+        for key in identities:
+            for attribute in ("client_id", "principal_id"):
+                expected = "${azurerm_user_assigned_identity." + f"{key}.{attribute}" + "}"
+                assert expected in values, f"{name}: {key} has no {attribute} output"

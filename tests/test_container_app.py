@@ -12,6 +12,7 @@ from azure_identity_kit import (
     IdentityOnlyRegistryProps,
     IngressSpec,
     KitValidationError,
+    RegistryRef,
     UserAssignedIdentity,
     UserAssignedIdentityProps,
 )
@@ -254,3 +255,42 @@ def test_azure_client_id_set_by_hand_conflicts_with_runtime_identity():
                 containers=[ContainerSpec(name="a", image="i", env={"AZURE_CLIENT_ID": "x"})],
             ),
         )
+
+
+SHARED = RegistryRef.existing("shared-acr", "/subscriptions/s/acr", "crx.azurecr.io")
+
+
+@pytest.mark.parametrize("where", ["containers", "init_containers"])
+def test_image_from_another_acr_is_refused(where):
+    stack = new_stack()
+    other = [ContainerSpec(name="app", image="crother.azurecr.io/a:1")]
+    overrides = {"containers": other} if where == "containers" else {"init_containers": other}
+    with pytest.raises(KitValidationError) as error:
+        ContainerAppWithIdentity(stack, "app", _props(registry=SHARED, **overrides))
+    assert error.value.rule_id == "image-registry-mismatch"
+    message = str(error.value)
+    assert message.startswith("test/app: [image-registry-mismatch]"), message
+    assert "crother.azurecr.io" in message and "crx.azurecr.io" in message and "Fix:" in message
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "crx.azurecr.io/a:1",
+        "CRX.azurecr.io/a:1",  # login servers are case-insensitive
+        "mcr.microsoft.com/k8se/quickstart:latest",  # not an ACR: may be public
+        "nginx:1.27",
+        "${var.image}",  # a token: stay silent
+    ],
+)
+def test_images_that_can_pull_are_accepted(image):
+    stack = new_stack()
+    containers = [ContainerSpec(name="app", image=image)]
+    ContainerAppWithIdentity(stack, "app", _props(registry=SHARED, containers=containers))
+
+
+def test_registry_login_server_token_is_not_judged():
+    stack = new_stack()
+    registry = _registry(stack).resource  # login_server is a token
+    containers = [ContainerSpec(name="app", image="crother.azurecr.io/a:1")]
+    ContainerAppWithIdentity(stack, "app", _props(registry=registry, containers=containers))

@@ -537,3 +537,14 @@ def test_boundary_names_are_accepted():
     ContainerInstanceFromAcr(
         stack, "label", _props(name="w-3", network=AciPublicNetwork(dns_name_label="abc"))
     )
+
+
+def test_image_from_another_acr_is_refused():
+    stack = new_stack()
+    with pytest.raises(KitValidationError) as error:
+        ContainerInstanceFromAcr(
+            stack, "worker", _props(containers=_c(image="crother.azurecr.io/worker:1"))
+        )
+    assert error.value.rule_id == "image-registry-mismatch"
+    assert str(error.value).startswith("test/worker: [image-registry-mismatch]")
+    assert "crother.azurecr.io" in str(error.value)

@@ -3,11 +3,13 @@ managed identity needs, and the handle a workload must depend on."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ._cdktf import Construct, TerraformResource
+from ._cdktf import Construct, TerraformResource, is_token
 from .azurerm import container_registry
+from .errors import KitValidationError
 from .identity import (
     AnyUserAssignedIdentity,
     Grant,
@@ -20,6 +22,8 @@ from .identity import (
 )
 
 ACR_PULL = "AcrPull"
+# Login servers of Azure Container Registry in every cloud (public, China, US Gov).
+_ACR_HOST = re.compile(r"\.azurecr\.(io|cn|us)$")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,28 @@ class RegistryRef:
     @staticmethod
     def existing(name: str, resource_id: str, login_server: str) -> RegistryRef:
         return RegistryRef(name=name, resource_id=resource_id, login_server=login_server)
+
+
+def check_image_registry(path: str, login_server: str, images: Mapping[str, str]) -> None:
+    """Refuse an image (container name -> image) from another Azure Container
+    Registry: the workload's registry credential, its pull identity, is for
+    `login_server` only, so that pull has no credentials and the revision or
+    group fails to start. Only when both are literals (a token may resolve to
+    anything), and only for ACR hosts: other registries may serve public images
+    anonymously."""
+    if is_token(login_server):
+        return
+    for container, image in images.items():
+        host = image.split("/", 1)[0].lower() if "/" in image else ""
+        if _ACR_HOST.search(host) and host != login_server.lower() and not is_token(image):
+            raise KitValidationError(
+                path,
+                "image-registry-mismatch",
+                f"Container '{container}' pulls '{image}' from {host}, but its pull identity is "
+                f"bound to '{login_server}' only: that pull has no credentials.",
+                f"Use an image from {login_server}, import the image into it (az acr import), "
+                "or set registry to the image's registry.",
+            )
 
 
 class AcrPullBinding(Construct):

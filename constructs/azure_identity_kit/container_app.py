@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._cdktf import Annotations, Construct, TerraformResourceLifecycle
-from .acr_pull_binding import AcrPullBinding, RegistryRef, pull_binding_for
+from .acr_pull_binding import AcrPullBinding, RegistryRef, check_image_registry, pull_binding_for
 from .azapi import AzapiResourceAction
 from .azurerm import container_app, container_app_environment_dapr_component, container_registry
 from .errors import KitValidationError, child_path
@@ -559,6 +559,9 @@ def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
             "Set registry (a ContainerRegistry or RegistryRef.existing(...)), "
             "or drop pull_identity.",
         )
+    if props.registry is not None:
+        specs = (*props.containers, *props.init_containers)
+        check_image_registry(path, props.registry.login_server, {s.name: s.image for s in specs})
     _validate_identity_features(path, props)
     if not props.containers:
         raise KitValidationError(

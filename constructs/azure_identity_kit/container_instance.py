@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._cdktf import Construct, is_token
-from .acr_pull_binding import RegistryRef, pull_binding_for
+from .acr_pull_binding import RegistryRef, check_image_registry, pull_binding_for
 from .azurerm import container_group, container_registry
 from .errors import KitValidationError, child_path
 from .identity import (
@@ -303,6 +303,8 @@ def _validate(path: str, props: ContainerInstanceFromAcrProps) -> None:
             "Set registry to a ContainerRegistry or RegistryRef.existing(...).",
         )
     _validate_containers(path, props)
+    images = {spec.name: spec.image for spec in props.containers}
+    check_image_registry(path, props.registry.login_server, images)
     _validate_network(path, props, windows)
 
 

@@ -189,6 +189,11 @@ _INPUT_WHY = "Input error: Azure would reject it, or it would fail at deploy tim
 # Rule ID -> (what is refused, how to fix). Name rules come from naming.py below.
 _VALIDATION: dict[str, tuple[str, str]] = {
     "image-empty": ("A container spec with an empty image.", "Set a full image reference."),
+    "image-registry-mismatch": (
+        "A container app or group image on another Azure Container Registry than its registry "
+        "(both literals): the pull has no credentials.",
+        "Use an image from the registry, import it there, or change registry.",
+    ),
     "containers-missing": ("A container app without containers.", "Add a ContainerSpec."),
     "pull-system-assigned": (
         "Image pulls through a system-assigned identity (it exists too late for AcrPull).",
