@@ -14,6 +14,7 @@ from azure_identity_kit.azurerm import (
     data_azurerm_client_config,
     key_vault,
     linux_virtual_machine,
+    private_endpoint,
     resource_group,
     role_assignment,
     storage_account,
@@ -212,6 +213,38 @@ def storage_shared_key(stack: TerraformStack) -> str:
     return "bad/st"
 
 
+def private_data_service_public(stack: TerraformStack) -> str:
+    # One vault behind a private endpoint (public access off), one left public.
+    vaults = {}
+    for name, public in (("private", False), ("public", None)):
+        vaults[name] = key_vault.KeyVault(
+            stack,
+            f"{name}-vault",
+            name=f"kv-bad-{name}",
+            resource_group_name="rg-bad",
+            location=LOCATION,
+            tenant_id="22222222-2222-2222-2222-222222222222",
+            sku_name="standard",
+            rbac_authorization_enabled=True,
+            public_network_access_enabled=public,
+        )
+    private_endpoint.PrivateEndpoint(
+        stack,
+        "endpoint",
+        name="pe-bad",
+        resource_group_name="rg-bad",
+        location=LOCATION,
+        subnet_id=f"{RG_ID}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pe",
+        private_service_connection=private_endpoint.PrivateEndpointPrivateServiceConnection(
+            name="pe-bad",
+            private_connection_resource_id=vaults["private"].id,
+            subresource_names=["vault"],
+            is_manual_connection=False,
+        ),
+    )
+    return "bad/public-vault"
+
+
 BAD: dict[str, Callable[[TerraformStack], str]] = {
     "rbac-privileged-role": privileged_role,
     "rbac-broad-scope": broad_scope,
@@ -226,6 +259,7 @@ BAD: dict[str, Callable[[TerraformStack], str]] = {
     "secret-env-credential": env_credential,
     "keyvault-access-policy": key_vault_access_policy,
     "storage-shared-key-with-rbac": storage_shared_key,
+    "private-data-service-public": private_data_service_public,
 }
 
 
