@@ -47,33 +47,39 @@ class Network:
     nat: nat_gateway.NatGateway | None = None
 
 
-def _allow_from_vnet(name: str, priority: int, ports: Sequence[str]) -> NSG_RULE:
+def _inbound(name: str, priority: int, access: str, source: str, port: str = "*") -> NSG_RULE:
+    """One inbound rule to any address in the subnet (TCP for a port, any protocol for '*')."""
     return NSG_RULE(
         name=name,
         priority=priority,
         direction="Inbound",
-        access="Allow",
-        protocol="Tcp",
-        source_address_prefix="VirtualNetwork",
+        access=access,
+        protocol="*" if port == "*" else "Tcp",
+        source_address_prefix=source,
         source_port_range="*",
         destination_address_prefix="*",
-        destination_port_ranges=list(ports),
+        destination_port_range=port,
     )
 
 
 # Azure's default rules allow inbound from the whole VNet and the load balancer;
 # this one closes inbound to what the subnet's workload declares above it.
-DENY_ALL_INBOUND = NSG_RULE(
-    name="deny-all-inbound",
-    priority=4096,
-    direction="Inbound",
-    access="Deny",
-    protocol="*",
-    source_address_prefix="*",
-    source_port_range="*",
-    destination_address_prefix="*",
-    destination_port_range="*",
-)
+DENY_ALL_INBOUND = _inbound("deny-all-inbound", 4096, "Deny", "*")
+
+
+def _only_from_vnet(name: str, port: str) -> list[NSG_RULE]:
+    return [_inbound(name, 100, "Allow", "VirtualNetwork", port), DENY_ALL_INBOUND]
+
+
+def _delegation(name: str, service: str, action: str) -> list[subnet.SubnetDelegation]:
+    return [
+        subnet.SubnetDelegation(
+            name=name,
+            service_delegation=subnet.SubnetDelegationServiceDelegation(
+                name=service, actions=[action]
+            ),
+        )
+    ]
 
 
 def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str) -> Network:
@@ -124,27 +130,19 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         "worker-subnet",
         "snet-worker",
         config.worker_subnet_prefix,
-        delegation=[
-            subnet.SubnetDelegation(
-                name="container-instances",
-                service_delegation=subnet.SubnetDelegationServiceDelegation(
-                    name=ACI_SUBNET_DELEGATION,
-                    actions=["Microsoft.Network/virtualNetworks/subnets/action"],
-                ),
-            )
-        ],
+        delegation=_delegation(
+            "container-instances",
+            ACI_SUBNET_DELEGATION,
+            "Microsoft.Network/virtualNetworks/subnets/action",
+        ),
         **no_default_outbound,
     )
     ops_subnet = new_subnet(
         "ops-subnet", "snet-ops", config.ops_subnet_prefix, **no_default_outbound
     )
     # Inbound: the worker's port and SSH to the VM (Entra ID sign-in), from the VNet only.
-    protect(
-        worker_subnet,
-        "worker",
-        [_allow_from_vnet("worker-from-vnet", 100, [str(WORKER_PORT)]), DENY_ALL_INBOUND],
-    )
-    protect(ops_subnet, "ops", [_allow_from_vnet("ssh-from-vnet", 100, [SSH]), DENY_ALL_INBOUND])
+    protect(worker_subnet, "worker", _only_from_vnet("worker-from-vnet", str(WORKER_PORT)))
+    protect(ops_subnet, "ops", _only_from_vnet("ssh-from-vnet", SSH))
     network = Network(vnet=vnet, worker_subnet=worker_subnet, ops_subnet=ops_subnet)
     if not private:
         return network
@@ -153,37 +151,16 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         "apps-subnet",
         "snet-apps",
         config.apps_subnet_prefix,
-        delegation=[
-            subnet.SubnetDelegation(
-                name="container-apps",
-                service_delegation=subnet.SubnetDelegationServiceDelegation(
-                    name=CONTAINER_APPS_SUBNET_DELEGATION,
-                    actions=["Microsoft.Network/virtualNetworks/subnets/join/action"],
-                ),
-            )
-        ],
+        delegation=_delegation(
+            "container-apps",
+            CONTAINER_APPS_SUBNET_DELEGATION,
+            "Microsoft.Network/virtualNetworks/subnets/join/action",
+        ),
     )
     # Container Apps needs Azure's default rules (VNet and load balancer inbound);
     # a public environment also takes HTTPS from the internet.
-    protect(
-        network.apps_subnet,
-        "apps",
-        [
-            NSG_RULE(
-                name="https-from-internet",
-                priority=100,
-                direction="Inbound",
-                access="Allow",
-                protocol="Tcp",
-                source_address_prefix="Internet",
-                source_port_range="*",
-                destination_address_prefix="*",
-                destination_port_range=HTTPS,
-            )
-        ]
-        if config.api_public_ingress
-        else [],
-    )
+    public_https = _inbound("https-from-internet", 100, "Allow", "Internet", HTTPS)
+    protect(network.apps_subnet, "apps", [public_https] if config.api_public_ingress else [])
     # NSG rules apply to private endpoints only with network policies enabled.
     network.endpoints_subnet = new_subnet(
         "endpoints-subnet",
@@ -191,11 +168,7 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         config.endpoints_subnet_prefix,
         private_endpoint_network_policies="Enabled",
     )
-    protect(
-        network.endpoints_subnet,
-        "endpoints",
-        [_allow_from_vnet("https-from-vnet", 100, [HTTPS]), DENY_ALL_INBOUND],
-    )
+    protect(network.endpoints_subnet, "endpoints", _only_from_vnet("https-from-vnet", HTTPS))
     network.dns_zones = PrivateDnsZones(
         stack, "private-dns", resource_group_name=rg_name, virtual_network_id=vnet.id, tags=tags
     )

@@ -157,7 +157,7 @@ def test_nsgs_close_inbound_to_what_the_workload_declares(env, stack_json):
             continue
         allow, deny = sorted(nsg["security_rule"], key=lambda rule: rule["priority"])
         assert (allow["access"], allow["source_address_prefix"]) == ("Allow", "VirtualNetwork")
-        assert allow["destination_port_ranges"] == [port]
+        assert allow["destination_port_range"] == port
         assert (deny["access"], deny["source_address_prefix"], deny["priority"]) == (
             "Deny",
             "*",
