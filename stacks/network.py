@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from azure_identity_kit import ACI_SUBNET_DELEGATION, PrivateDnsZones
 from azure_identity_kit._cdktf import TerraformStack
 from azure_identity_kit.azurerm import (
+    container_app_environment,
     nat_gateway,
     nat_gateway_public_ip_association,
     network_security_group,
+    private_dns_a_record,
+    private_dns_zone,
+    private_dns_zone_virtual_network_link,
     public_ip,
     subnet,
     subnet_nat_gateway_association,
@@ -203,3 +207,40 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
             stack, f"{purpose}-subnet-nat", subnet_id=target.id, nat_gateway_id=network.nat.id
         )
     return network
+
+
+def add_internal_apps_dns(
+    stack: TerraformStack,
+    config: EnvironmentConfig,
+    network: Network,
+    environment: container_app_environment.ContainerAppEnvironment,
+    rg_name: str,
+) -> None:
+    """An internal Container Apps environment has no public DNS: its apps' names
+    (`<app>.<default domain>`) resolve in the VNet through a private zone named
+    after the default domain, with a wildcard record to the environment's
+    internal load balancer IP, linked to the VNet."""
+    tags = dict(config.tags)
+    zone = private_dns_zone.PrivateDnsZone(
+        stack, "apps-dns", name=environment.default_domain, resource_group_name=rg_name, tags=tags
+    )
+    private_dns_a_record.PrivateDnsARecord(
+        stack,
+        "apps-dns-wildcard",
+        name="*",
+        zone_name=zone.name,
+        resource_group_name=rg_name,
+        ttl=300,
+        records=[environment.static_ip_address],
+        tags=tags,
+    )
+    private_dns_zone_virtual_network_link.PrivateDnsZoneVirtualNetworkLink(
+        stack,
+        "apps-dns-link",
+        name="vnet-link",
+        resource_group_name=rg_name,
+        private_dns_zone_name=zone.name,
+        virtual_network_id=network.vnet.id,
+        registration_enabled=False,
+        tags=tags,
+    )

@@ -42,7 +42,7 @@ from azure_identity_kit.azurerm import (
 
 from .backend import configure_deployment
 from .config import EnvironmentConfig
-from .network import WORKER_PORT, Network, build_network
+from .network import WORKER_PORT, Network, add_internal_apps_dns, build_network
 
 
 class WorkloadStack(TerraformStack):
@@ -83,6 +83,8 @@ class WorkloadStack(TerraformStack):
             **_environment_network(config, network),
             tags=tags,
         )
+        if config.private and not config.api_public_ingress:
+            add_internal_apps_dns(self, config, network, environment, rg_name)
         registry = IdentityOnlyRegistry(
             self,
             "registry",

@@ -206,6 +206,25 @@ def test_container_apps_environment_is_in_the_vnet(env, stack_json):
         r for r in nsg.get("security_rule") or [] if r["source_address_prefix"] == "Internet"
     ]
     assert bool(internet) is config.api_public_ingress
+    # An internal environment's app names resolve in the VNet through a private zone.
+    cae = "azurerm_container_app_environment"
+    cae_key = only(doc, cae)[0]
+    apps_zones = [
+        key
+        for key, zone in resources(doc, ZONE).items()
+        if zone["name"] == ref(cae, cae_key, "default_domain")
+    ]
+    if config.api_public_ingress:
+        assert not apps_zones and not resources(doc, "azurerm_private_dns_a_record")
+        return
+    (zone_key,) = apps_zones
+    _, record = only(doc, "azurerm_private_dns_a_record")
+    assert (record["name"], record["zone_name"]) == ("*", ref(ZONE, zone_key, "name"))
+    assert record["records"] == [ref(cae, cae_key, "static_ip_address")]
+    assert any(
+        link["private_dns_zone_name"] == ref(ZONE, zone_key, "name")
+        for link in resources(doc, LINK).values()
+    )
 
 
 @pytest.mark.parametrize("env", PRIVATE)

@@ -173,6 +173,13 @@ def run_checkov(
         ) from error
 
 
+def _prefix_paths(report: Any, prefix: str) -> None:
+    results = report.get("results") if isinstance(report, dict) else None
+    for check in (results or {}).get("failed_checks") or []:
+        if isinstance(check, dict) and isinstance(check.get("file_path"), str):
+            check["file_path"] = prefix + check["file_path"]
+
+
 def summarize(raw: Any) -> GateReport:
     """One report from checkov's JSON (an object per framework, or a list of them)."""
     reports = raw if isinstance(raw, list) else [raw]
@@ -281,7 +288,10 @@ def check(
         reports, exits = [], []
         for directory, skip_stacks, skips in runs:
             raw, checkov_exit = run_checkov(executable, directory, config, skip_stacks, skips)
-            reports.extend(raw if isinstance(raw, list) else [raw])
+            for report in raw if isinstance(raw, list) else [raw]:
+                if directory != target:  # paths relative to the scan dir, like the main run's
+                    _prefix_paths(report, f"/{directory.name}")
+                reports.append(report)
             exits.append(checkov_exit)
         gate = summarize(reports)
         gate.checkov_exit = max(exits)
