@@ -15,6 +15,7 @@ from azure_identity_kit import (
     AciPrivateNetwork,
     ContainerInstanceFromAcr,
     ContainerInstanceFromAcrProps,
+    GrantTarget,
     IdentityOnlyRegistry,
     IdentityOnlyRegistryProps,
     KitValidationError,
@@ -24,8 +25,10 @@ from azure_identity_kit import (
     PrivateLinkService,
     RbacKeyVault,
     RbacKeyVaultProps,
+    UserAssignedIdentity,
+    UserAssignedIdentityProps,
 )
-from azure_identity_kit.azurerm import storage_account
+from azure_identity_kit.azurerm import storage_account, user_assigned_identity
 from azure_identity_kit.guard.checkov_gate import skip_checks, stack_configs
 from support import by_name, new_stack, only, ref, resources, synth
 
@@ -341,14 +344,23 @@ def test_private_endpoint_for_any_resource_in_one_call():
             stack,
             f"pe-{subresource}",
             PrivateEndpointForProps(
-                service=PrivateLinkService("stshop", account.id, subresource),
+                service=PrivateLinkService.of(account, subresource, name="stshop"),
                 subnet_id=SUBNET_ID + "pe",
                 dns_zones=zones,
                 resource_group_name="rg",
                 location="westeurope",
             ),
         )
+    reader = UserAssignedIdentity(
+        stack, "reader", UserAssignedIdentityProps("id-reader", "rg", "westeurope")
+    )
+    workload = user_assigned_identity.UserAssignedIdentity(
+        stack, "workload", name="id-workload", resource_group_name="rg", location="westeurope"
+    )
+    reader.grant("Storage Queue Data Reader", GrantTarget.of(account)).apply_before(workload)
     doc = synth(stack)
+    waits = set(resources(doc, "azurerm_user_assigned_identity")["workload"]["depends_on"])
+    assert {f"{PE}.{key}" for key in resources(doc, PE)} <= waits, "a raw resource's grant waits"
     names = sorted(e["name"] for e in resources(doc, PE).values())
     assert names == ["pe-stshop-blob", "pe-stshop-queue"]
     assert sorted(z["name"] for z in resources(doc, ZONE).values()) == [

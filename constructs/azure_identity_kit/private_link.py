@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ._cdktf import Construct, is_token
+from ._cdktf import Construct, TerraformResource, is_token
 from .azurerm import private_dns_zone, private_dns_zone_virtual_network_link, private_endpoint
 from .errors import KitValidationError, child_path
-from .identity import NetworkPath, slug
+from .identity import NetworkPath, network_path_of, slug
 
 PRIVATE_DNS_ZONES: Mapping[str, str] = {
     "registry": "privatelink.azurecr.io",
@@ -48,6 +48,24 @@ class PrivateLinkService:
     """Default: PRIVATE_DNS_ZONES[subresource]."""
     network: NetworkPath = field(default_factory=NetworkPath, compare=False, repr=False)
     """What workloads reaching the resource wait for; the endpoint and its DNS link join it."""
+
+    @staticmethod
+    def of(
+        resource: TerraformResource,
+        subresource: str,
+        *,
+        name: str | None = None,
+        dns_zone_name: str | None = None,
+    ) -> PrivateLinkService:
+        """Any resource of this stack; grants made with GrantTarget.of(resource) then
+        wait for its endpoint too (they share the resource's NetworkPath)."""
+        return PrivateLinkService(
+            name=name or resource.get_string_attribute("name"),
+            resource_id=resource.get_string_attribute("id"),
+            subresource=subresource,
+            dns_zone_name=dns_zone_name,
+            network=network_path_of(resource),
+        )
 
     @property
     def zone_name(self) -> str:
