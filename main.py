@@ -8,7 +8,7 @@ import gc
 import os
 import sys
 
-GC_FREEZE_ENV = "AZURE_IDENTITY_KIT_GC_FREEZE"
+GC_FREEZE_ENV = "AZURE_IDENTITY_KIT_GC_FREEZE"  # also read by enable_fast_synth()
 
 
 def main(argv: list[str]) -> int:
@@ -22,25 +22,24 @@ def main(argv: list[str]) -> int:
 
 def import_for_synth() -> None:
     """Entry-point speed-ups (README, "Fast synth"): import the kit, cdktf and
-    the provider with the garbage collector paused, then gc.freeze() what the
-    ~400 modules created so later collections skip it; and turn the bindings'
-    runtime type checks into no-ops (the tests keep them). Switches:
-    AZURE_IDENTITY_KIT_GC_FREEZE=0, AZURE_IDENTITY_KIT_SKIP_TYPECHECKS=0, or
-    AZURE_IDENTITY_KIT_EAGER_PROVIDER=1 for every speed-up."""
+    the provider with the garbage collector paused, then enable_fast_synth()
+    (gc.freeze() what the ~400 modules created, so later collections skip it,
+    and turn the bindings' runtime type checks into no-ops; the tests keep
+    them). Switches: AZURE_IDENTITY_KIT_GC_FREEZE=0,
+    AZURE_IDENTITY_KIT_SKIP_TYPECHECKS=0, or AZURE_IDENTITY_KIT_EAGER_PROVIDER=1
+    for every speed-up."""
     eager = os.environ.get("AZURE_IDENTITY_KIT_EAGER_PROVIDER", "") not in ("", "0")
     pause = not eager and os.environ.get(GC_FREEZE_ENV, "") != "0" and gc.isenabled()
     if pause:
         gc.disable()
     try:
-        from azure_identity_kit._cdktf import skip_type_checks
+        from azure_identity_kit.synth import enable_fast_synth
 
         import stacks  # noqa: F401  (the kit, cdktf and the provider bindings)
     finally:
         if pause:
             gc.enable()
-    if pause:
-        gc.freeze()
-    skip_type_checks()
+    enable_fast_synth()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,42 @@ def test_last_line_starts_with_the_ratio():
     assert line.startswith("ratio=0.20 project_s=2.00 naive_s=10.00 test_s=5.00 test_ratio=2.50")
     assert "apps100_minus_apps1_s=2.50" in line and "python_peak_mb=46" in line
     assert line.endswith("reps=3")
+
+
+def test_users_one_call_speed_up_keeps_the_output_byte_identical(tmp_path):
+    """enable_fast_synth() (README "Fast synth") in a user's own entry point:
+    the same bytes as without it, guard on, built from the public API only."""
+    outputs = {}
+    for variant, extra in (("plain", []), ("fast", ["--fast"])):
+        outdir = tmp_path / variant
+        env = {**os.environ, "CDKTF_OUTDIR": str(outdir)}
+        subprocess.run(
+            [sys.executable, str(BENCH / "user_app.py"), "2", *extra],
+            check=True,
+            env=env,
+            capture_output=True,
+            cwd=tmp_path,
+        )
+        outputs[variant] = (outdir / "stacks" / "shop" / "cdk.tf.json").read_bytes()
+    assert outputs["fast"] == outputs["plain"]
+    doc = json.loads(outputs["fast"])
+    assert len(doc["resource"]["azurerm_container_app"]) == 2
+
+
+def test_targets_report_per_app_cost_for_the_kit_and_a_users_app(capsys):
+    run = _load("run")
+    flat = {
+        "project.wall_s": 2.0,
+        "naive.wall_s": 10.0,
+        "apps1.wall_s": 1.0,
+        "apps300.wall_s": 2.495,
+        "user1.wall_s": 1.0,
+        "user300.wall_s": 4.0,
+        "validate.wall_s": 1.0,
+    }
+    run.print_targets(flat, [1, 300])
+    out = capsys.readouterr().out
+    assert "| kit scale app: <= 5 ms per extra app (1 -> 300) | 5.0 ms | yes |" in out
+    assert "| user's own app: <= 5 ms per extra app (1 -> 300) | 10.0 ms | NO |" in out
+    assert "| project synth <= 0.2x naive | 0.20x | yes |" in out
+    assert "make validate (four stacks) <= 5 s | 1.00 s | yes |" in out

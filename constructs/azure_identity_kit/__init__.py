@@ -59,6 +59,7 @@ _EXPORTS = {
     "VmOsDisk": "vm",
     "VmWithIdentity": "vm",
     "VmWithIdentityProps": "vm",
+    "enable_fast_synth": "synth",
     "grant": "identity",
     "network_path_of": "identity",
 }

@@ -3,16 +3,41 @@ plain list instead of a traceback from deep inside jsii."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sys
 from collections.abc import Callable
 
-from ._cdktf import App
+from ._cdktf import App, skip_type_checks, speedup_enabled
 from .errors import KitValidationError
 
 # cdktf's messages when it refuses to write a stack (error annotations, failed
 # construct validations); jsii re-raises them as a plain RuntimeError.
 _REFUSALS = ('Encountered Annotations with level "ERROR"', "Validation failed")
+
+
+GC_FREEZE_ENV = "AZURE_IDENTITY_KIT_GC_FREEZE"
+
+
+def enable_fast_synth() -> None:
+    """The entry-point speed-ups, in one call for your own `main.py` (README,
+    "Fast synth"): call it once after your imports, before building the app.
+
+    - The generated bindings' runtime argument checks (typeguard, in every
+      constructor, setter and struct) become no-ops, as `python -O` would make
+      them; a wrong argument type is then reported by jsii instead.
+    - `gc.freeze()`: the ~400 imported modules' objects leave the garbage
+      collector's generations, so the many collections while the construct tree
+      grows stop re-scanning them.
+
+    The synthesized JSON does not change (tests/test_fast_import.py). Switches:
+    AZURE_IDENTITY_KIT_SKIP_TYPECHECKS=0, AZURE_IDENTITY_KIT_GC_FREEZE=0, or
+    AZURE_IDENTITY_KIT_EAGER_PROVIDER=1 for every speed-up. Not for tests:
+    they should keep the argument checks.
+    """
+    if speedup_enabled(GC_FREEZE_ENV):
+        gc.freeze()
+    skip_type_checks()
 
 
 def synth_or_explain(build: Callable[[], App], outdir: str) -> int:

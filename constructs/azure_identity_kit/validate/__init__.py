@@ -33,7 +33,7 @@ from typing import Any
 
 from .engine import EngineError, full_terraform, pinned_binary, validate_full, validate_offline
 from .newer import Removed, check_newer, strip_newer
-from .references import Path, Problem, check_graph
+from .references import JsonPath, Problem, check_graph
 
 
 @dataclass
@@ -48,12 +48,12 @@ class StackReport:
         return not self.lines
 
 
-def line_paths(doc: Any) -> list[Path]:
+def line_paths(doc: Any) -> list[JsonPath]:
     """The JSON path each line of `json.dumps(doc, indent=2)` starts, by line
     (index 0 = line 1). cdktf writes JSON.stringify(..., 2): the same lines."""
-    lines: list[Path] = [()]
+    lines: list[JsonPath] = [()]
 
-    def visit(value: Any, path: Path) -> None:
+    def visit(value: Any, path: JsonPath) -> None:
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, child in items:
             lines.append((*path, key))
@@ -72,21 +72,21 @@ class _Lines:
     def __init__(self, doc: Any, text: str) -> None:
         paths = line_paths(doc)
         self.exact = len(paths) == len(text.rstrip("\n").splitlines())
-        self.by_path: dict[Path, int] = {}
+        self.by_path: dict[JsonPath, int] = {}
         for number, path in enumerate(paths, start=1):
             self.by_path.setdefault(path, number)
 
-    def of(self, path: Path) -> int | None:
-        while self.exact:
-            if path in self.by_path:
-                return self.by_path[path]
-            if not path:
-                return None
+    def of(self, path: JsonPath) -> int | None:
+        """The line of `path`, else of its nearest parent; None if the file is
+        not pretty-printed the way cdktf writes it."""
+        if not self.exact:
+            return None
+        while path not in self.by_path and path:
             path = path[:-1]
-        return None
+        return self.by_path.get(path)
 
 
-def _location(file: FilePath, line: int | None, path: Path) -> str:
+def _location(file: FilePath, line: int | None, path: JsonPath) -> str:
     where = f"{file}:{line}" if line else str(file)
     return where if line or not path else f"{where} ({'.'.join(str(p) for p in path)})"
 
@@ -124,7 +124,7 @@ def validate_stack(
         stripped_paths = line_paths(stripped)
         for diagnostic in validate_offline(stripped, terraform):
             line = diagnostic.line
-            path: Path = ()
+            path: JsonPath = ()
             if line and 0 < line <= len(stripped_paths):
                 path = stripped_paths[line - 1]
                 line = lines.of(path)

@@ -22,7 +22,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from .references import Path, Problem, declared, interpolations, references
+from .references import JsonPath, Problem, declared, interpolations, references
 
 IMPORT_MIN_VERSION = "1.5 (1.6 for an expression in `id`)"
 REPLACE_TRIGGERED_BY_MIN_VERSION = "1.2"
@@ -33,7 +33,7 @@ _IMPORT_ARGUMENTS = {"to", "id", "provider", "for_each", "identity"}
 class Removed:
     """One construct taken out before the 1.0 load, and the Terraform it needs."""
 
-    path: Path
+    path: JsonPath
     feature: str
     min_version: str
 
@@ -59,7 +59,7 @@ def check_newer(doc: dict[str, Any]) -> list[Problem]:
         problems.append(Problem(("import",), "import-block", "`import` must be a list of blocks."))
         imports = []
     for index, block in enumerate(imports or []):
-        path: Path = ("import", index)
+        path: JsonPath = ("import", index)
         if not isinstance(block, dict):
             problems.append(Problem(path, "import-block", "an import block must be an object."))
             continue

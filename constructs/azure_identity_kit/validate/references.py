@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-Path = tuple[str | int, ...]
+JsonPath = tuple[str | int, ...]
 
 # Roots that are not objects of the stack (Terraform's "named values" that need
 # no declaration) and HCL keywords.
@@ -32,7 +32,7 @@ _BARE_ADDRESS = re.compile(r"^(data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*$")
 class Problem:
     """One finding: where in the JSON document, which check, what is wrong."""
 
-    path: Path
+    path: JsonPath
     check: str
     message: str
 
@@ -144,7 +144,9 @@ def references(expr: str, ignored_roots: frozenset[str] = frozenset()) -> list[s
     return out
 
 
-def _strings(value: Any, path: Path, skip_keys: frozenset[str]) -> Iterator[tuple[Path, str]]:
+def _strings(
+    value: Any, path: JsonPath, skip_keys: frozenset[str]
+) -> Iterator[tuple[JsonPath, str]]:
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
@@ -180,7 +182,7 @@ def _iterator_names(doc: dict[str, Any]) -> frozenset[str]:
 _NOT_EXPRESSIONS = frozenset({"//", "depends_on", "ignore_changes", "replace_triggered_by"})
 
 
-def blocks(doc: dict[str, Any]) -> Iterator[tuple[str, Path, dict[str, Any]]]:
+def blocks(doc: dict[str, Any]) -> Iterator[tuple[str, JsonPath, dict[str, Any]]]:
     """(graph node, JSON path, body) for every block that can reference others."""
     for rtype, named in (doc.get("resource") or {}).items():
         for name, body in (named or {}).items():

@@ -1,0 +1,128 @@
+"""Where a container app's milliseconds go: jsii round trips by kind and by the
+kit's function that caused them, for the scale series (bench/scale_app.py).
+
+    .venv/bin/python bench/profile_app.py [N=100]
+
+Builds one stack with 1 app and one with N apps in-process (main.py's
+speed-ups on) and reports, per extra app: jsii calls by kind (create, get,
+set, invoke, static invoke, callbacks from Node), the kit function that made
+them (the innermost frame under constructs/azure_identity_kit or bench/),
+and wall time split into build and synth. Counting wraps jsii's Kernel
+methods; it does not change what is synthesized. No timing here is a test.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+
+import jsii  # noqa: E402
+import scale_app  # noqa: E402  (imports the kit, cdktf and the provider)
+from azure_identity_kit._cdktf import skip_type_checks  # noqa: E402
+from jsii._kernel import Kernel  # noqa: E402
+
+KINDS = ("create", "get", "set", "invoke", "sinvoke", "sget", "complete")
+_KIT = str(REPO / "constructs" / "azure_identity_kit")
+_BENCH = str(REPO / "bench")
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.by_kind: collections.Counter[str] = collections.Counter()
+        self.by_site: collections.Counter[str] = collections.Counter()
+        self.active = False
+
+    def site(self) -> str:
+        frame = sys._getframe(2)
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if name.startswith(_KIT) or (name.startswith(_BENCH) and "profile_app" not in name):
+                short = os.path.relpath(name, REPO)
+                return f"{short}:{frame.f_code.co_name}"
+            frame = frame.f_back
+        return "(cdktf/jsii internals)"
+
+    def wrap(self, kind: str) -> None:
+        """Count calls through `jsii.<kind>` (what the generated bindings call)
+        and through the Kernel method (what jsii's own runtime calls)."""
+        counter = self
+
+        def counting(original):
+            def counted(*args, **kwargs):
+                if counter.active:
+                    counter.by_kind[kind] += 1
+                    counter.by_site[counter.site()] += 1
+                return original(*args, **kwargs)
+
+            return counted
+
+        if hasattr(jsii, kind):
+            setattr(jsii, kind, counting(getattr(jsii, kind)))
+        kernel_method = getattr(Kernel, kind)
+        setattr(Kernel, kind, counting(kernel_method))
+
+
+def measure(counter: Counter, apps: int) -> dict[str, float]:
+    outdir = tempfile.mkdtemp(prefix="profile-")
+    counter.by_kind.clear()
+    counter.by_site.clear()
+    counter.active = True
+    start = time.perf_counter()
+    app = scale_app.build_scale_app(apps, outdir)
+    built = time.perf_counter()
+    app.synth()
+    done = time.perf_counter()
+    counter.active = False
+    return {
+        "build_s": built - start,
+        "synth_s": done - built,
+        "kinds": dict(counter.by_kind),
+        "sites": dict(counter.by_site),
+    }
+
+
+def main(argv: list[str]) -> int:
+    apps = int(argv[0]) if argv else 100
+    skip_type_checks()
+    counter = Counter()
+    for kind in KINDS:
+        counter.wrap(kind)
+    measure(counter, 1)  # warm-up: first-use imports of binding modules
+    one = measure(counter, 1)
+    many = measure(counter, apps)
+    extra = apps - 1
+    per = lambda key: (many[key] - one[key]) / extra * 1000  # noqa: E731
+    print(
+        f"per extra app ({apps} vs 1 apps): build {per('build_s'):.2f} ms, "
+        f"synth {per('synth_s'):.2f} ms"
+    )
+    print()
+    print("| jsii call kind | per extra app |")
+    print("| --- | ---: |")
+    total = 0.0
+    for kind in KINDS:
+        value = (many["kinds"].get(kind, 0) - one["kinds"].get(kind, 0)) / extra
+        total += value
+        if value:
+            print(f"| {kind} | {value:.1f} |")
+    print(f"| **all** | **{total:.1f}** |")
+    print()
+    print("| caused by | calls per extra app |")
+    print("| --- | ---: |")
+    sites = set(many["sites"]) | set(one["sites"])
+    rows = sorted(((many["sites"].get(s, 0) - one["sites"].get(s, 0)) / extra, s) for s in sites)
+    for value, site in reversed(rows):
+        if value >= 0.5:
+            print(f"| `{site}` | {value:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
