@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,9 +286,13 @@ def check(
         base = skip_checks(config) if config is not None else []
         for stack, extra in own.items():
             runs.append((target / stack, [], [*base, *skip_checks(extra)]))
+        # The runs are independent checkov processes: run them side by side.
+        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+            results = list(
+                pool.map(lambda run: run_checkov(executable, run[0], config, run[1], run[2]), runs)
+            )
         reports, exits = [], []
-        for directory, skip_stacks, skips in runs:
-            raw, checkov_exit = run_checkov(executable, directory, config, skip_stacks, skips)
+        for (directory, _, _), (raw, checkov_exit) in zip(runs, results, strict=True):
             for report in raw if isinstance(raw, list) else [raw]:
                 if directory != target:  # paths relative to the scan dir, like the main run's
                     _prefix_paths(report, f"/{directory.name}")
