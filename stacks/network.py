@@ -49,6 +49,8 @@ class Network:
     dns_zones: PrivateDnsZones | None = None
     """The VNet's private DNS zones (`private` only)."""
     nat: nat_gateway.NatGateway | None = None
+    egress_ip: public_ip.PublicIp | None = None
+    """The NAT gateway's static IP: what partners allow-list (`private` only)."""
 
 
 def _inbound(name: str, priority: int, access: str, source: str, port: str = "*") -> NSG_RULE:
@@ -177,7 +179,7 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         stack, "private-dns", resource_group_name=rg_name, virtual_network_id=vnet.id, tags=tags
     )
 
-    egress_ip = public_ip.PublicIp(
+    network.egress_ip = egress_ip = public_ip.PublicIp(
         stack,
         "nat-ip",
         name=config.resource_name("pip", "nat"),

@@ -282,6 +282,8 @@ class WorkloadStack(TerraformStack):
 
         if config.prevent_destroy:
             _prevent_destroy(worker_pull_identity.resource, worker_identity.resource)
+            if network.egress_ip is not None:  # a new one would break partners' allow-lists
+                _prevent_destroy(network.egress_ip)
 
     def _identity(self, construct_id: str, purpose: str, rg_name: str) -> UserAssignedIdentity:
         return UserAssignedIdentity(

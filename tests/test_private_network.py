@@ -178,6 +178,8 @@ def test_worker_and_vm_subnets_leave_through_nat_with_a_static_ip(env, stack_jso
     nat_key, _ = only(doc, "azurerm_nat_gateway")
     ip_key, ip = only(doc, "azurerm_public_ip")
     assert (ip["sku"], ip["allocation_method"]) == ("Standard", "Static")
+    protected = ip.get("lifecycle", {}).get("prevent_destroy", False)
+    assert protected is ENVIRONMENTS[env].prevent_destroy, "prod keeps its allow-listed egress IP"
     _, association = only(doc, "azurerm_nat_gateway_public_ip_association")
     assert association["public_ip_address_id"] == ref("azurerm_public_ip", ip_key, "id")
     nat_subnets = {
