@@ -39,6 +39,7 @@ from azure_identity_kit.azurerm import (
     log_analytics_workspace,
     resource_group,
 )
+from azure_identity_kit.guard import declare_private_network
 
 from .backend import configure_deployment
 from .config import EnvironmentConfig
@@ -73,6 +74,8 @@ class WorkloadStack(TerraformStack):
             tags=tags,
         )
         network = build_network(self, config, rg_name)
+        if config.private:  # the guard warns on any data service left public
+            declare_private_network(self)
         environment = container_app_environment.ContainerAppEnvironment(
             self,
             "container-apps",

@@ -336,3 +336,25 @@ def test_kit_identity_with_a_grant_is_not_idle_and_raw_identities_are_not_checke
         "an identity with a grant, and an identity the kit did not create, are not idle: "
         f"{outcome.annotations}"
     )
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_stack_declared_private_is_warned_without_any_endpoint(declared):
+    from azure_identity_kit.guard import declare_private_network
+
+    stack = new_stack("bad")
+    key_vault.KeyVault(
+        stack,
+        "vault",
+        name="kv-bad",
+        resource_group_name="rg-bad",
+        location=LOCATION,
+        tenant_id="22222222-2222-2222-2222-222222222222",
+        sku_name="standard",
+        rbac_authorization_enabled=True,
+    )
+    if declared:
+        declare_private_network(stack)
+    outcome = synth_guarded(stack)
+    expected = [(WARNING, "bad/vault")] if declared else []
+    assert [(level, at) for level, at, _ in outcome.of("private-data-service-public")] == expected

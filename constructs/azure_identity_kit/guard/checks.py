@@ -191,6 +191,8 @@ class StackModel:
                     if name != "//" and isinstance(body, dict):
                         self.blocks.append(Block(is_data, rtype, name, body))
         self.by_address = {block.address: block for block in self.blocks}
+        self.private_network = False
+        """Declared private (guard.declare_private_network)."""
         self.stack_name = (
             ((config.get("//") or {}).get("metadata") or {}).get("stackName")
             if isinstance(config.get("//"), dict)
@@ -617,8 +619,9 @@ DATA_SERVICES = (
 
 
 def check_private_posture(model: StackModel) -> Iterator[Finding]:
-    """A stack with private endpoints is private: warn on data services left public."""
-    if not model.resources("azurerm_private_endpoint"):
+    """A stack declared private (guard.declare_private_network) or with private
+    endpoints: warn on data services left public."""
+    if not (model.private_network or model.resources("azurerm_private_endpoint")):
         return
     for service in model.resources(*DATA_SERVICES):
         flag = service.config.get("public_network_access_enabled")
@@ -627,8 +630,8 @@ def check_private_posture(model: StackModel) -> Iterator[Finding]:
         yield model.finding(
             "private-data-service-public",
             service,
-            "The stack reaches its data services through private endpoints, but this one "
-            "still has public network access on.",
+            "The stack's data services are meant to be reached through private endpoints, "
+            "but this one still has public network access on.",
         )
 
 
@@ -649,7 +652,10 @@ CHECKS: tuple[Callable[[StackModel], Iterable[Finding]], ...] = (
 
 
 def evaluate(
-    config: dict[str, Any], product_identity_paths: Iterable[str] | None = None
+    config: dict[str, Any],
+    product_identity_paths: Iterable[str] | None = None,
+    *,
+    private_network: bool = False,
 ) -> list[Finding]:
     """All findings for one stack's Terraform JSON.
 
@@ -657,6 +663,7 @@ def evaluate(
     (only those are checked for `identity-idle`); None checks every identity.
     """
     model = StackModel(config)
+    model.private_network = private_network
     findings: list[Finding] = []
     for check in CHECKS:
         findings.extend(check(model))

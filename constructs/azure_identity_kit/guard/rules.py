@@ -174,11 +174,11 @@ GUARD_RULES: tuple[Rule, ...] = (
     Rule(
         "private-data-service-public",
         "warning",
-        "In a stack with private endpoints (a private network posture), a registry, key vault, "
-        "storage account, Cosmos DB account or SQL server whose public_network_access_enabled "
-        "is not false.",
-        "The private endpoints suggest the data is meant to be reachable only from the VNet; a "
-        "service left public is reachable from the internet by anyone holding a token.",
+        "In a stack declared private (guard.declare_private_network, as the private "
+        "environments do) or with private endpoints, a registry, key vault, storage account, "
+        "Cosmos DB account or SQL server whose public_network_access_enabled is not false.",
+        "The data is meant to be reachable only from the VNet; a service left public is "
+        "reachable from the internet by anyone holding a token.",
         "Call add_private_endpoint() on the kit's construct (it turns public access off), or "
         "PrivateEndpointFor plus public_network_access_enabled = false.",
     ),
