@@ -21,6 +21,18 @@ It creates
     Reader lacks) and Storage Blob Data Reader on the state container (plans run
     with `-lock=false`).
 
+What Contributor covers beyond ARM role assignments (checked for issue 13, no
+role added): Cosmos DB SQL role assignments
+(`Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments/write`) are ARM writes
+on the account, not Azure role assignments, so Contributor on the environment's
+group allows them and the ABAC condition does not govern them (the pipeline may
+write any Cosmos data role assignment, in that group's accounts only). The SQL
+server, its Entra admin setting, databases, firewall rules and audit settings
+are `Microsoft.Sql/*` / diagnostic-setting writes, also within Contributor.
+Creating database *users* is T-SQL: the deploy identity must be a member of the
+server's Entra admin group (an Entra change made once by an administrator, see
+README "Cosmos DB and Azure SQL").
+
 The environment resource groups are *not* created here: an administrator creates
 them first (`az group create`, see the deploy guide), the bootstrap reads them with
 a data source (so a missing one fails the bootstrap plan with a clear

@@ -72,7 +72,21 @@ class EnvironmentConfig:
     """Subnet delegated to Microsoft.App/environments (workload profiles: /27 at least;
     a /24 leaves room for ~1,200 Consumption replicas). Fixed once the environment exists."""
     endpoints_subnet_prefix: str = "10.40.3.0/24"
-    """Subnet for the private endpoints of the registry, vault and storage."""
+    """Subnet for the private endpoints of the registry, vault, storage, Cosmos DB and SQL."""
+
+    # Data stores (issue 13): Cosmos DB (NoSQL) and Azure SQL, Entra ID only.
+    cosmos_public_network_access: bool = True
+    """Cosmos DB account reachable from public networks (data still needs an Entra ID
+    token and a data role). Off needs a private endpoint for the apps (the `private`
+    posture adds one; the guard warns on a private environment with this on)."""
+    sql_public_network_access: bool = True
+    """Azure SQL server reachable from public networks (Entra ID sign-in only); the
+    `api` (Container Apps without VNet) connects through 'Allow Azure services'."""
+    sql_admin_group_name: str = "sg-idkit-sql-admins"
+    """Display name of the Entra group that administers the SQL server. PLACEHOLDER."""
+    sql_admin_group_object_id: str = "00000000-0000-0000-0000-000000000000"
+    """Its object ID. PLACEHOLDER, replace before deploying; the deploy identity must be
+    a member to run the generated database grants (README, Azure SQL)."""
 
     # Deploying for real (issue 7): see stacks/backend.py and stacks/auth.py.
     remote_state: RemoteState | None = None
@@ -131,6 +145,8 @@ ENVIRONMENTS: dict[str, EnvironmentConfig] = {
         worker_private=True,
         network_posture="private",
         api_public_ingress=False,  # staging's API is reachable from the VNet only
+        cosmos_public_network_access=False,
+        sql_public_network_access=False,
         tags={"environment": "staging"},
     ),
     "prod": EnvironmentConfig(
@@ -142,6 +158,8 @@ ENVIRONMENTS: dict[str, EnvironmentConfig] = {
         prevent_destroy=True,
         worker_private=True,
         network_posture="private",
+        cosmos_public_network_access=False,
+        sql_public_network_access=False,
         tags={"environment": "prod"},
     ),
 }

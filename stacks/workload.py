@@ -12,15 +12,25 @@ from azure_identity_kit import (
     ContainerInstanceFromAcr,
     ContainerInstanceFromAcrProps,
     ContainerSpec,
+    CosmosContainer,
     DaprSpec,
+    EntraGroup,
+    EntraOnlySqlServer,
+    EntraOnlySqlServerProps,
+    IdentityOnlyCosmosAccount,
+    IdentityOnlyCosmosAccountProps,
     IdentityOnlyRegistry,
     IdentityOnlyRegistryProps,
     IdentityOnlyStorage,
     IdentityOnlyStorageProps,
     IngressSpec,
     KeyVaultSecretRef,
+    PrivateEndpointFor,
+    PrivateEndpointForProps,
+    PrivateLinkService,
     RbacKeyVault,
     RbacKeyVaultProps,
+    SqlDatabase,
     UserAssignedIdentity,
     UserAssignedIdentityProps,
     VmWithIdentity,
@@ -113,7 +123,7 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        data_container = storage.add_container("data")
+        storage.add_container("data")
         vault = RbacKeyVault(
             self,
             "vault",
@@ -125,9 +135,30 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
+
+        cosmos, items, sql, app_database = self._add_data_stores(rg_name, logs.id)
         if network.dns_zones is not None and network.endpoints_subnet is not None:
             for service in (registry, storage, vault):
                 service.add_private_endpoint(network.endpoints_subnet.id, network.dns_zones)
+            # Cosmos DB and SQL are private by configuration (public access off).
+            for purpose, store, group in (
+                ("cosmos", cosmos, "Sql"),
+                ("sql", sql, "sqlServer"),
+            ):
+                PrivateEndpointFor(
+                    self,
+                    f"{purpose}-endpoint",
+                    PrivateEndpointForProps(
+                        service=PrivateLinkService.of(
+                            store.resource, group, name=config.resource_name(purpose)
+                        ),
+                        subnet_id=network.endpoints_subnet.id,
+                        dns_zones=network.dns_zones,
+                        resource_group_name=rg_name,
+                        location=location,
+                        tags=tags,
+                    ),
+                )
 
         # Two identities: one that can only pull, one the code uses.
         pull_identity = self._identity("api-pull-identity", "api-pull", rg_name)
@@ -150,6 +181,9 @@ class WorkloadStack(TerraformStack):
                         env={
                             "BLOB_CONTAINER_URL": f"{storage.resource.primary_blob_endpoint}data",
                             "KEY_VAULT_URL": vault.resource.vault_uri,
+                            "COSMOS_ENDPOINT": cosmos.endpoint,
+                            "SQL_SERVER": sql.fqdn,
+                            "SQL_DATABASE": app_database.name,
                         },
                         secret_env={"API_CONFIG": "api-config"},
                     )
@@ -172,8 +206,11 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        api.grant("Storage Blob Data Reader", data_container)
-        api.grant("Key Vault Secrets User", vault.target)
+        storage.grant_blob_read(api, container="data")
+        vault.grant_secrets_read(api)
+        # Data planes that are not Azure RBAC (README, "Cosmos DB and Azure SQL").
+        cosmos.grant_data_read(api, scope=items)
+        sql.grant_database_role(api, app_database, roles=["db_datareader"])
         if config.dapr_state_store:
             api.add_dapr_blob_state_store(
                 "statestore",
@@ -202,6 +239,56 @@ class WorkloadStack(TerraformStack):
 
         self._add_worker_and_ops(rg_name, network, registry, storage, vault)
 
+    def _add_data_stores(
+        self, rg_name: str, workspace_id: str
+    ) -> tuple[IdentityOnlyCosmosAccount, CosmosContainer, EntraOnlySqlServer, SqlDatabase]:
+        """A Cosmos DB account with the `app` database and `items` container, and an
+        Entra-only SQL server with the `app` database (issue 13)."""
+        config = self.config
+        tags = dict(config.tags)
+        cosmos = IdentityOnlyCosmosAccount(
+            self,
+            "cosmos",
+            IdentityOnlyCosmosAccountProps(
+                name=config.resource_name("cosmos"),
+                resource_group_name=rg_name,
+                location=config.location,
+                public_network_access_enabled=config.cosmos_public_network_access,
+                tags=tags,
+            ),
+        )
+        items = cosmos.add_container(cosmos.add_database("app"), "items")
+        sql = EntraOnlySqlServer(
+            self,
+            "sql",
+            EntraOnlySqlServerProps(
+                name=config.resource_name("sql"),
+                resource_group_name=rg_name,
+                location=config.location,
+                administrators=EntraGroup(
+                    label=config.sql_admin_group_name,
+                    object_id=config.sql_admin_group_object_id,
+                ),
+                public_network_access_enabled=config.sql_public_network_access,
+                allow_azure_services=config.sql_public_network_access,
+                audit_log_analytics_workspace_id=workspace_id,
+                tags=tags,
+            ),
+        )
+        app_database = sql.add_database("app")
+        TerraformOutput(self, "cosmos_endpoint", value=cosmos.endpoint)
+        TerraformOutput(self, "sql_server_fqdn", value=sql.fqdn)
+        TerraformOutput(self, "sql_server_principal_id", value=sql.principal_id)
+        if config.prevent_destroy:
+            _prevent_destroy(
+                cosmos.resource,
+                items.database.resource,
+                items.resource,
+                sql.resource,
+                app_database.resource,
+            )
+        return cosmos, items, sql, app_database
+
     def _add_worker_and_ops(
         self,
         rg_name: str,
@@ -215,7 +302,7 @@ class WorkloadStack(TerraformStack):
         tags = dict(config.tags)
         location = config.location
         worker_subnet, ops_subnet = network.worker_subnet, network.ops_subnet
-        results = storage.add_container("results")
+        storage.add_container("results")
 
         # The worker pulls with its own pull-only identity and writes results
         # with its runtime identity (AZURE_CLIENT_ID).
@@ -251,7 +338,7 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        worker.grant("Storage Blob Data Contributor", results)
+        storage.grant_blob_write(worker, container="results")
 
         ops = VmWithIdentity(
             self,
@@ -266,8 +353,8 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
-        ops.grant("Key Vault Secrets User", vault.target)
-        ops.grant("Storage Blob Data Contributor", results)
+        vault.grant_secrets_read(ops)
+        storage.grant_blob_write(ops, container="results")
 
         new_identities = {
             "worker_pull_identity": worker_pull_identity,

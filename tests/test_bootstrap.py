@@ -207,6 +207,30 @@ def test_pipeline_may_assign_every_role_the_environments_assign(stack_json):
             )
 
 
+def test_cosmos_data_grants_are_in_the_environment_group_the_pipeline_contributes_to(
+    stack_json,
+):
+    """Cosmos SQL role assignments are an ARM write on the account
+    (Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments/write), which the
+    pipeline's Contributor on the environment's group allows, not a role
+    assignment its ABAC condition would have to allow: each one must be in that
+    group, on an account of that group."""
+    group = ref("azurerm_resource_group", "resource-group", "name")
+    for env in ENVIRONMENTS:
+        doc = stack_json(env)
+        assignments = resources(doc, "azurerm_cosmosdb_sql_role_assignment")
+        assert assignments, f"{env} grants Cosmos DB data access"
+        accounts = resources(doc, "azurerm_cosmosdb_account")
+        for key, assignment in assignments.items():
+            assert assignment["resource_group_name"] == group, key
+            (account,) = [
+                name
+                for name in accounts
+                if f"azurerm_cosmosdb_account.{name}." in assignment["scope"]
+            ]
+            assert accounts[account]["resource_group_name"] == group, key
+
+
 def test_repository_and_state_names_come_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("IDKIT_GITHUB_REPOSITORY", "contoso/shop")
     # A complete remote state (a half-filled one is refused, see test_deploy.py).

@@ -47,6 +47,8 @@ DATA_SERVICES = {
     "azurerm_container_registry": "registry",
     "azurerm_key_vault": "vault",
     "azurerm_storage_account": "blob",
+    "azurerm_cosmosdb_account": "Sql",
+    "azurerm_mssql_server": "sqlServer",
 }
 NETWORK_CHECKS = {
     "CKV_AZURE_139",
@@ -59,6 +61,11 @@ NETWORK_CHECKS = {
     "CKV_AZURE_98",
     "CKV_AZURE_245",
     "CKV2_AZURE_31",
+    "CKV_AZURE_99",
+    "CKV_AZURE_101",
+    "CKV_AZURE_113",
+    "CKV2_AZURE_45",
+    "CKV2_AZURE_34",
 }
 
 
@@ -91,7 +98,7 @@ def test_public_posture_keeps_dev_as_it_was(env, stack_json):
         assert not resources(doc, rtype), f"{env} must have no {rtype}"
     for rtype in DATA_SERVICES:
         _, service = only(doc, rtype)
-        assert "public_network_access_enabled" not in service
+        assert service.get("public_network_access_enabled", True) is not False
     _, environment = only(doc, "azurerm_container_app_environment")
     assert "infrastructure_subnet_id" not in environment
     assert "workload_profile" not in environment

@@ -9,6 +9,9 @@ get wrong one resource at a time. Here they hold everywhere:
 - a description on every assignment, so the portal says why it exists;
 - construct IDs derived from the role and the target's stable name, so adding
   a grant never renames (and so never replaces) another one;
+- data-plane roles that are *not* Azure RBAC (Cosmos DB's built-in data roles)
+  go through their own sibling, `cosmos_data_grant()`, which follows the same
+  rules and returns the same handle; `grant()` refuses them;
 - a `Grant` handle that resources can depend on, so a workload never starts
   before its permission exists.
 """
@@ -22,7 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from ._cdktf import Construct, TerraformResource, depends_on_token, is_token
-from .azurerm import data_azurerm_user_assigned_identity, role_assignment, user_assigned_identity
+from .azurerm import (
+    cosmosdb_sql_role_assignment,
+    data_azurerm_user_assigned_identity,
+    role_assignment,
+    user_assigned_identity,
+)
 from .errors import KitValidationError, child_path
 from .naming import USER_ASSIGNED_IDENTITY, check_name
 
@@ -136,9 +144,14 @@ class EntraGroup:
 
 @dataclass
 class Grant:
-    """The result of a grant: depend on it before using the permission."""
+    """The result of a grant: depend on it before using the permission.
 
-    role_assignment: role_assignment.RoleAssignment
+    `role_assignment` is the resource that holds the permission: an
+    `azurerm_role_assignment` (Azure RBAC, from `grant()`) or an
+    `azurerm_cosmosdb_sql_role_assignment` (Cosmos DB data plane, from
+    `cosmos_data_grant()`)."""
+
+    role_assignment: TerraformResource
     role: str
     target: GrantTarget
     grantee_label: str
@@ -168,6 +181,41 @@ def add_depends_on(resource: TerraformResource, dependables: Sequence[TerraformR
             path.apply_before(resource)
 
 
+COSMOS_DATA_READER = "Cosmos DB Built-in Data Reader"
+COSMOS_DATA_CONTRIBUTOR = "Cosmos DB Built-in Data Contributor"
+# Cosmos DB's built-in SQL (NoSQL API) role definitions: the same IDs in every
+# account, under <account id>/sqlRoleDefinitions/. They live in Cosmos DB's own
+# data-plane RBAC, not in Azure RBAC.
+# https://learn.microsoft.com/azure/cosmos-db/how-to-setup-rbac#built-in-role-definitions
+COSMOS_DATA_ROLES = {
+    COSMOS_DATA_READER.lower(): "00000000-0000-0000-0000-000000000001",
+    COSMOS_DATA_CONTRIBUTOR.lower(): "00000000-0000-0000-0000-000000000002",
+}
+COSMOS_DATA_ROLE_IDS = frozenset(COSMOS_DATA_ROLES.values())
+
+
+def _grant_construct_id(
+    scope: Construct, grantee: Grantee, role_label: str, target: GrantTarget, id_prefix: str
+) -> str:
+    """`<prefix>-<role>-on-<target>`, refused when the scope already has it."""
+    if not target.name or is_token(target.name):
+        raise KitValidationError(
+            child_path(scope, id_prefix),
+            "grant-target-label",
+            "A grant target needs a literal, stable name; it is part of construct IDs.",
+            "Use GrantTarget.of(resource) or GrantTarget(name='my-target', resource_id=...).",
+        )
+    construct_id = f"{id_prefix}-{slug(role_label)}-on-{slug(target.name)}"
+    if scope.node.try_find_child(construct_id) is not None:
+        raise KitValidationError(
+            child_path(scope, construct_id),
+            "duplicate-grant",
+            f"{grantee.label} is already granted '{role_label}' on '{target.name}'.",
+            "Remove the second grant; one role assignment per principal, role and scope.",
+        )
+    return construct_id
+
+
 def grant(
     scope: Construct,
     grantee: Grantee,
@@ -195,13 +243,6 @@ def grant(
             f"A grant to {grantee.label} names no role.",
             "Pass the narrowest built-in role name (e.g. 'Storage Blob Data Reader') or a role ID.",
         )
-    if not target.name or is_token(target.name):
-        raise KitValidationError(
-            child_path(scope, id_prefix),
-            "grant-target-label",
-            "A grant target needs a literal, stable name; it is part of construct IDs.",
-            "Use GrantTarget.of(resource) or GrantTarget(name='my-target', resource_id=...).",
-        )
     if condition_version is not None and not condition:
         raise KitValidationError(
             child_path(scope, id_prefix),
@@ -212,14 +253,16 @@ def grant(
     role_label = role.rsplit("/", 1)[-1] if role.startswith("/") else role
     if is_token(role_label):
         role_label = "custom-role"
-    construct_id = f"{id_prefix}-{slug(role_label)}-on-{slug(target.name)}"
-    if scope.node.try_find_child(construct_id) is not None:
+    if role_label.lower() in COSMOS_DATA_ROLES or role_label.lower() in COSMOS_DATA_ROLE_IDS:
         raise KitValidationError(
-            child_path(scope, construct_id),
-            "duplicate-grant",
-            f"{grantee.label} is already granted '{role_label}' on '{target.name}'.",
-            "Remove the second grant; one role assignment per principal, role and scope.",
+            child_path(scope, id_prefix),
+            "grant-cosmos-data-role",
+            f"'{role_label}' is a Cosmos DB data role, not an Azure RBAC role: an "
+            "azurerm_role_assignment naming it fails with 'could not find role'.",
+            "Use IdentityOnlyCosmosAccount.grant_data_read(...) / grant_data_write(...), "
+            "which write azurerm_cosmosdb_sql_role_assignment.",
         )
+    construct_id = _grant_construct_id(scope, grantee, role_label, target, id_prefix)
     by_id = role.startswith("/")
     assignment = role_assignment.RoleAssignment(
         scope,
@@ -235,6 +278,56 @@ def grant(
     )
     if target.network is not None:
         _PATHS[assignment] = target.network
+    return Grant(assignment, role, target, grantee.label)
+
+
+@dataclass(frozen=True)
+class CosmosAccountRef:
+    """The Cosmos DB account a data-plane grant is made in."""
+
+    resource_id: str
+    """ARM ID of the account (usually a token)."""
+    name: str
+    resource_group_name: str
+
+
+def cosmos_data_grant(
+    scope: Construct,
+    grantee: Grantee,
+    role: str,
+    account: CosmosAccountRef,
+    target: GrantTarget,
+    *,
+    id_prefix: str = "grant",
+) -> Grant:
+    """The sibling of `grant()` for Cosmos DB (NoSQL) data access: one
+    `azurerm_cosmosdb_sql_role_assignment` for grantee + built-in data role +
+    data-plane scope, with the same construct IDs, duplicate check and handle.
+
+    `role` is "Cosmos DB Built-in Data Reader" or "... Contributor"; it becomes
+    `<account id>/sqlRoleDefinitions/<guid>`. `target.resource_id` is the
+    data-plane path: the account ID, `<account id>/dbs/<db>` or
+    `<account id>/dbs/<db>/colls/<container>` (not the ARM IDs of the database
+    or container resources, which Cosmos DB refuses as scopes).
+    """
+    guid = COSMOS_DATA_ROLES.get(role.lower()) if isinstance(role, str) else None
+    if guid is None:
+        raise KitValidationError(
+            child_path(scope, id_prefix),
+            "cosmos-data-role-unknown",
+            f"'{role}' is not a Cosmos DB built-in data role.",
+            f"Use '{COSMOS_DATA_READER}' or '{COSMOS_DATA_CONTRIBUTOR}'.",
+        )
+    construct_id = _grant_construct_id(scope, grantee, role, target, id_prefix)
+    assignment = cosmosdb_sql_role_assignment.CosmosdbSqlRoleAssignment(
+        scope,
+        construct_id,
+        account_name=account.name,
+        resource_group_name=account.resource_group_name,
+        principal_id=grantee.principal_id,
+        role_definition_id=f"{account.resource_id}/sqlRoleDefinitions/{guid}",
+        scope=target.resource_id,
+    )
     return Grant(assignment, role, target, grantee.label)
 
 
@@ -294,6 +387,8 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
             tags=dict(props.tags) or None,
         )
         self.label = f"user-assigned identity '{construct_id}'"
+        self.azure_name: str | None = props.name
+        """The identity's name in Entra ID (its service principal's display name)."""
 
     @property
     def resource_id(self) -> str:
@@ -361,6 +456,8 @@ class ExistingUserAssignedIdentity(_GrantsMixin, Construct):
                 self, "lookup", name=match.group("name"), resource_group_name=match.group("rg")
             )
         self.resource_id = resource_id
+        shape = None if is_token(resource_id) else self._ID_SHAPE.match(resource_id)
+        self.azure_name: str | None = shape.group("name") if shape else None
         self.principal_id = principal_id if principal_id is not None else lookup.principal_id
         self.client_id = client_id if client_id is not None else lookup.client_id
         self.label = f"existing user-assigned identity '{construct_id}'"
@@ -418,22 +515,108 @@ class WorkloadGrantsMixin:
         *,
         description: str | None = None,
     ) -> Grant:
-        if self.runtime_identity is not None:
-            result = self.runtime_identity.grant(
-                role_definition_id_or_name, target, description=description
-            )
-            result.apply_before(self.resource)
-            return result
-        if self.system_assigned_identity is not None:
-            return self.system_assigned_identity.grant(
-                role_definition_id_or_name, target, description=description
-            )
-        raise KitValidationError(
-            self.node.path,  # type: ignore[attr-defined]
-            "grant-no-identity",
-            self.no_identity_problem,
-            self.no_identity_fix,
+        return grant_to(
+            self,  # type: ignore[arg-type]
+            self,
+            role_definition_id_or_name,
+            target,
+            description=description,
         )
+
+
+Grantable = (
+    UserAssignedIdentity
+    | ExistingUserAssignedIdentity
+    | SystemAssignedIdentity
+    | EntraGroup
+    | WorkloadGrantsMixin
+)
+"""What a resource's grant verb accepts: an identity, a group, or a workload
+(whose runtime identity, else system-assigned identity, is granted)."""
+
+
+@dataclass(frozen=True)
+class _GrantHome:
+    scope: Construct
+    """Where the assignment construct lives."""
+    grantee: Grantee
+    id_prefix: str
+    grants: list[Grant] | None
+    """The grantee's list of grants, if it keeps one."""
+    ordered: tuple[TerraformResource, ...] = ()
+    """Workloads that must wait for the grant."""
+
+
+def _grant_home(grantee: Any, owner: Construct) -> _GrantHome:
+    """The same home `identity.grant()` / `workload.grant()` use, so a verb and
+    the equivalent grant() call produce the same construct ID (no replacement
+    when a stack moves to verbs). A group has no construct of its own: its
+    assignments live under the granting resource, prefixed with the group."""
+    if isinstance(grantee, WorkloadGrantsMixin):
+        if grantee.runtime_identity is not None:
+            home = _grant_home(grantee.runtime_identity, owner)
+            return _GrantHome(
+                home.scope, home.grantee, home.id_prefix, home.grants, (grantee.resource,)
+            )
+        if grantee.system_assigned_identity is not None:
+            return _grant_home(grantee.system_assigned_identity, owner)
+        raise KitValidationError(
+            grantee.node.path,  # type: ignore[attr-defined]
+            "grant-no-identity",
+            grantee.no_identity_problem,
+            grantee.no_identity_fix,
+        )
+    if isinstance(grantee, SystemAssignedIdentity):
+        return _GrantHome(grantee._owner, grantee, "system-identity-grant", grantee.grants)
+    if isinstance(grantee, UserAssignedIdentity | ExistingUserAssignedIdentity):
+        return _GrantHome(grantee, grantee, "grant", grantee.grants)
+    if not isinstance(getattr(grantee, "label", None), str):
+        raise KitValidationError(
+            owner.node.path,
+            "grant-grantee",
+            f"{grantee!r} cannot be granted a role: it is no identity, group or workload.",
+            "Pass a UserAssignedIdentity, SystemAssignedIdentity, EntraGroup or a kit workload.",
+        )
+    return _GrantHome(owner, grantee, f"grant-{slug(grantee.label)}", None)
+
+
+def resolve_grantee(grantee: Grantable, owner: Construct) -> Grantee:
+    """The principal a verb grants to: the grantee itself, or a workload's
+    runtime identity (else its system-assigned identity)."""
+    return _grant_home(grantee, owner).grantee
+
+
+def grant_to(
+    owner: Construct,
+    grantee: Grantable,
+    role: str,
+    target: GrantTarget,
+    *,
+    description: str | None = None,
+    cosmos_account: CosmosAccountRef | None = None,
+) -> Grant:
+    """What resources' grant verbs call: `role` on `target` for an identity, a
+    group or a workload, through `grant()` (Azure RBAC) or, with
+    `cosmos_account`, `cosmos_data_grant()` (Cosmos DB data plane). A workload's
+    user-assigned runtime identity is granted and the workload waits for it."""
+    home = _grant_home(grantee, owner)
+    if cosmos_account is not None:
+        result = cosmos_data_grant(
+            home.scope, home.grantee, role, cosmos_account, target, id_prefix=home.id_prefix
+        )
+    else:
+        result = grant(
+            home.scope,
+            home.grantee,
+            role,
+            target,
+            description=description,
+            id_prefix=home.id_prefix,
+        )
+    if home.grants is not None:
+        home.grants.append(result)
+    result.apply_before(*home.ordered)
+    return result
 
 
 BlockT = TypeVar("BlockT")

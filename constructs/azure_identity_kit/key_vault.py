@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from ._cdktf import Construct
 from .azurerm import key_vault
 from .errors import child_path
-from .identity import GrantTarget, network_path_of
+from .identity import Grant, Grantable, GrantTarget, grant_to, network_path_of
 from .naming import KEY_VAULT, check_name
 from .private_link import PrivateEndpointMixin, PrivateLinkService
+
+SECRETS_USER = "Key Vault Secrets User"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,11 @@ class RbacKeyVault(PrivateEndpointMixin, Construct):
         self.private_link = PrivateLinkService(
             name=props.name, resource_id=self.resource.id, subresource="vault", network=network
         )
+
+    def grant_secrets_read(self, grantee: Grantable, *, description: str | None = None) -> Grant:
+        """Read secret values ('Key Vault Secrets User' on this vault): what a Key
+        Vault reference or a SecretClient needs, and nothing that lists or writes."""
+        return grant_to(self, grantee, SECRETS_USER, self.target, description=description)
 
     def _restrict_public_access(self) -> None:
         # No trusted-services bypass: Container Apps reads Key Vault references

@@ -81,6 +81,33 @@ LINUX_COMPUTER_NAME = NameRule(
     "1-64 letters, digits and '-', starting and ending with a letter or digit, not only digits",
 )
 
+COSMOS_ACCOUNT = NameRule(
+    "name-cosmos-account",
+    "Cosmos DB account",
+    re.compile(r"^[a-z0-9][a-z0-9-]{1,42}[a-z0-9]$"),
+    "3-44 lowercase letters, digits and '-', not starting or ending with '-'",
+)
+COSMOS_CHILD = NameRule(
+    "name-cosmos-child",
+    "Cosmos DB database or container",
+    re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$"),
+    "1-255 letters, digits, '-' and '_', starting with a letter or digit (the kit's subset "
+    "of what Cosmos DB allows: no '/', '\\', '#', '?')",
+)
+SQL_SERVER = NameRule(
+    "name-sql-server",
+    "Azure SQL server",
+    re.compile(r"^(?!.*--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"),
+    "1-63 lowercase letters, digits and '-', not starting or ending with '-'",
+)
+SQL_DATABASE = NameRule(
+    "name-sql-database",
+    "Azure SQL database",
+    re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"),
+    "1-128 letters, digits, '-' and '_', starting with a letter or digit (the kit's subset "
+    "of what Azure SQL allows, so names are safe in T-SQL and file names)",
+)
+
 
 def check_name(rule: NameRule, name: str, path: str) -> str:
     """Return `name` unchanged, or raise naming the construct path and the rule."""

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ._cdktf import Construct
-from .acr_pull_binding import RegistryRef
+from .acr_pull_binding import ACR_PULL, RegistryRef
 from .azurerm import container_registry
 from .errors import KitValidationError, child_path
-from .identity import network_path_of
+from .identity import Grant, Grantable, GrantTarget, grant_to, network_path_of
 from .naming import CONTAINER_REGISTRY, check_name
 from .private_link import PrivateEndpointMixin, PrivateLinkService
 
@@ -93,3 +93,12 @@ class IdentityOnlyRegistry(PrivateEndpointMixin, Construct):
         self.resource.network_rule_bypass_option = (
             "AzureServices" if self.props.trusted_services_bypass else "None"
         )
+
+    def grant_pull(self, grantee: Grantable, *, description: str | None = None) -> Grant:
+        """Pull images (AcrPull on this registry). A workload that pulls at start
+        should pull through a user-assigned identity (the kit's workloads take a
+        `registry` and do this themselves, ordered before the first pull)."""
+        target = GrantTarget(
+            name=self.node.id, resource_id=self.resource.id, network=self.private_link.network
+        )
+        return grant_to(self, grantee, ACR_PULL, target, description=description)

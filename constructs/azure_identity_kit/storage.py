@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from ._cdktf import Construct
 from .azurerm import storage_account, storage_container
 from .errors import KitValidationError, child_path
-from .identity import GrantTarget, network_path_of
+from .identity import Grant, Grantable, GrantTarget, grant_to, network_path_of
 from .naming import STORAGE_ACCOUNT, check_name
 from .private_link import PrivateEndpointMixin, PrivateLinkService
+
+BLOB_READER = "Storage Blob Data Reader"
+BLOB_CONTRIBUTOR = "Storage Blob Data Contributor"
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,48 @@ class IdentityOnlyStorage(PrivateEndpointMixin, Construct):
             container_access_type="private",
         )
         self.containers[name] = container
+        return self._container_target(name)
+
+    def grant_blob_read(
+        self,
+        grantee: Grantable,
+        *,
+        container: str | None = None,
+        description: str | None = None,
+    ) -> Grant:
+        """Read blobs ('Storage Blob Data Reader') in one container added with
+        add_container (the narrowest scope), or the whole account if None."""
+        target = self._blob_scope(container)
+        return grant_to(self, grantee, BLOB_READER, target, description=description)
+
+    def grant_blob_write(
+        self,
+        grantee: Grantable,
+        *,
+        container: str | None = None,
+        description: str | None = None,
+    ) -> Grant:
+        """Read, write and delete blobs ('Storage Blob Data Contributor') in one
+        container added with add_container, or the whole account if None."""
+        target = self._blob_scope(container)
+        return grant_to(self, grantee, BLOB_CONTRIBUTOR, target, description=description)
+
+    def _container_target(self, name: str) -> GrantTarget:
         return GrantTarget(
-            name=f"{self.node.id}-{name}", resource_id=container.id, network=self.network
+            name=f"{self.node.id}-{name}",
+            resource_id=self.containers[name].id,
+            network=self.network,
         )
+
+    def _blob_scope(self, container: str | None) -> GrantTarget:
+        if container is None:
+            return self.target
+        if container not in self.containers:
+            raise KitValidationError(
+                self.node.path,
+                "storage-container-unknown",
+                f"There is no blob container '{container}' in this account "
+                f"(known: {', '.join(sorted(self.containers)) or 'none'}).",
+                "Add it first with add_container(name), or pass container=None for the account.",
+            )
+        return self._container_target(container)

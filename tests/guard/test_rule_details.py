@@ -305,3 +305,95 @@ def test_references_parse_dashes_and_data_sources():
     ]
     (ref,) = references("${data.azurerm_subscription.current.id}")
     assert ref.address == "data.azurerm_subscription.current"
+
+
+# --- Cosmos DB and Azure SQL (issue 13) ----------------------------------------------
+
+COSMOS = f"{RG}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-x"
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        {"role_definition_name": "Cosmos DB Built-in Data Reader"},
+        {"role_definition_name": "cosmos db built-in data contributor"},
+        {"role_definition_id": f"{COSMOS}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002"},
+        {"role_definition_id": "00000000-0000-0000-0000-000000000001"},
+    ],
+)
+def test_cosmos_data_role_as_azure_role_assignment_is_refused(role):
+    found = rules(doc({"azurerm_role_assignment.ra": grant(scope=COSMOS, **role)}))
+    assert found == ["cosmos-data-role-arm"], role
+
+
+def test_cosmos_sql_role_assignment_and_cosmos_control_roles_pass():
+    quiet = doc(
+        {
+            "azurerm_role_assignment.operator": grant("Cosmos DB Operator", scope=COSMOS),
+            "azurerm_cosmosdb_sql_role_assignment.reader": {
+                "principal_id": "p",
+                "scope": COSMOS,
+                "role_definition_id": f"{COSMOS}/sqlRoleDefinitions/"
+                "00000000-0000-0000-0000-000000000001",
+            },
+        }
+    )
+    assert rules(quiet) == []
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        {"role_definition_name": "SQL DB Contributor"},
+        {"role_definition_name": "sql server contributor"},
+        {
+            "role_definition_id": f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/"
+            "9b7fa17d-e63e-47b0-bb0a-15c516ac86ec"
+        },
+    ],
+)
+@pytest.mark.parametrize("principal_type", [None, "ServicePrincipal"])
+def test_sql_contributor_to_a_workload_warns(role, principal_type):
+    extra = {"principal_type": principal_type} if principal_type else {}
+    found = rules(doc({"azurerm_role_assignment.ra": grant(**role, **extra)}))
+    assert found == ["sql-contributor-no-data-access"], (role, principal_type)
+
+
+def test_sql_contributor_to_a_group_of_people_is_quiet():
+    group = grant("SQL DB Contributor", principal_type="Group")
+    assert rules(doc({"azurerm_role_assignment.ra": group})) == []
+
+
+def _cosmos_account(**extra) -> dict:
+    return {"name": "cosmos-x", "resource_group_name": "rg-x", **extra}
+
+
+def test_cosmos_local_auth_must_be_disabled_explicitly():
+    assert rules(doc({"azurerm_cosmosdb_account.a": _cosmos_account()})) == ["cosmos-local-auth"]
+    off = _cosmos_account(local_authentication_disabled=False)
+    assert rules(doc({"azurerm_cosmosdb_account.a": off})) == ["cosmos-local-auth"]
+    on = _cosmos_account(local_authentication_disabled=True)
+    assert rules(doc({"azurerm_cosmosdb_account.a": on})) == []
+
+
+ENTRA_ONLY = {"login_username": "g", "object_id": "o", "azuread_authentication_only": True}
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        {"administrator_login": "sqladmin", "administrator_login_password": "${var.pw}"},
+        {"administrator_login_password_wo": "${var.pw}", "azuread_administrator": ENTRA_ONLY},
+        {"azuread_administrator": {**ENTRA_ONLY, "azuread_authentication_only": False}},
+        {"azuread_administrator": [{"login_username": "g", "object_id": "o"}]},
+        {},
+    ],
+)
+def test_sql_server_with_a_password_admin_is_refused(server):
+    found = rules(doc({"azurerm_mssql_server.s": {"name": "sql-x", **server}}))
+    assert found == ["sql-password-admin"], server
+
+
+def test_entra_only_sql_server_passes():
+    server = {"name": "sql-x", "azuread_administrator": ENTRA_ONLY}
+    assert rules(doc({"azurerm_mssql_server.s": server})) == []

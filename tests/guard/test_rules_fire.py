@@ -11,9 +11,11 @@ from azure_identity_kit._cdktf import Construct, TerraformStack
 from azure_identity_kit.azurerm import (
     container_app,
     container_registry,
+    cosmosdb_account,
     data_azurerm_client_config,
     key_vault,
     linux_virtual_machine,
+    mssql_server,
     private_endpoint,
     resource_group,
     role_assignment,
@@ -245,6 +247,50 @@ def private_data_service_public(stack: TerraformStack) -> str:
     return "bad/public-vault"
 
 
+COSMOS_ID = f"{RG_ID}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-bad"
+
+
+def cosmos_data_role_arm(stack: TerraformStack) -> str:
+    # What `identity.grant("Cosmos DB Built-in Data Contributor", ...)` would write
+    # (grant() refuses it: grant-cosmos-data-role).
+    _grant(stack, "cosmos-writer", role="Cosmos DB Built-in Data Contributor", target=COSMOS_ID)
+    return "bad/cosmos-writer"
+
+
+def sql_contributor(stack: TerraformStack) -> str:
+    server = f"{RG_ID}/providers/Microsoft.Sql/servers/sql-bad/databases/app"
+    _grant(stack, "db-contributor", role="SQL DB Contributor", target=server,
+           principal_type="ServicePrincipal")  # fmt: skip
+    return "bad/db-contributor"
+
+
+def cosmos_local_auth(stack: TerraformStack) -> str:
+    cosmosdb_account.CosmosdbAccount(
+        stack,
+        "cosmos",
+        name="cosmos-bad",
+        resource_group_name="rg-bad",
+        location=LOCATION,
+        offer_type="Standard",
+        consistency_policy=cosmosdb_account.CosmosdbAccountConsistencyPolicy(
+            consistency_level="Session"
+        ),
+        geo_location=[
+            cosmosdb_account.CosmosdbAccountGeoLocation(location=LOCATION, failover_priority=0)
+        ],
+    )
+    return "bad/cosmos"
+
+
+def sql_password_admin(stack: TerraformStack) -> str:
+    # A SQL login admin without Entra-only authentication (no password literal needed).
+    mssql_server.MssqlServer(
+        stack, "sql", name="sql-bad", resource_group_name="rg-bad", location=LOCATION,
+        version="12.0", administrator_login="sqladmin",
+    )  # fmt: skip
+    return "bad/sql"
+
+
 BAD: dict[str, Callable[[TerraformStack], str]] = {
     "rbac-privileged-role": privileged_role,
     "rbac-broad-scope": broad_scope,
@@ -260,6 +306,10 @@ BAD: dict[str, Callable[[TerraformStack], str]] = {
     "keyvault-access-policy": key_vault_access_policy,
     "storage-shared-key-with-rbac": storage_shared_key,
     "private-data-service-public": private_data_service_public,
+    "cosmos-data-role-arm": cosmos_data_role_arm,
+    "sql-contributor-no-data-access": sql_contributor,
+    "cosmos-local-auth": cosmos_local_auth,
+    "sql-password-admin": sql_password_admin,
 }
 
 

@@ -307,7 +307,14 @@ def test_container_app_secret_from_key_vault_to_value_is_high(tmp_path):
 
 @pytest.mark.parametrize(
     "address",
-    ["azurerm_key_vault.main", "azurerm_storage_account.data", "azurerm_linux_virtual_machine.vm"],
+    [
+        "azurerm_key_vault.main",
+        "azurerm_storage_account.data",
+        "azurerm_linux_virtual_machine.vm",
+        "azurerm_cosmosdb_account.cosmos",
+        "azurerm_mssql_server.sql",
+        "azurerm_mssql_database.app",
+    ],
 )
 def test_stateful_replacement_is_medium(tmp_path, address):
     doc = plan(

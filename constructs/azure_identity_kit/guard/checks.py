@@ -608,6 +608,96 @@ def _scope_is_in_account(model: StackModel, ra: Block, account: Block, name: Any
     return False
 
 
+_COSMOS_DATA_ROLES = {
+    "cosmos db built-in data reader": "00000000-0000-0000-0000-000000000001",
+    "cosmos db built-in data contributor": "00000000-0000-0000-0000-000000000002",
+}
+# Built-in Azure roles that manage SQL through ARM but give no data access ("Lets you
+# manage SQL servers and databases, but not access to them"):
+# https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/databases
+_SQL_MANAGEMENT_ROLES = {
+    "9b7fa17d-e63e-47b0-bb0a-15c516ac86ec": "SQL DB Contributor",
+    "6d8ee4ec-f05a-4a1d-8b00-a9b17e38b437": "SQL Server Contributor",
+}
+
+
+def check_cosmos_data_role_arm(model: StackModel) -> Iterator[Finding]:
+    for ra in model.resources(ROLE_ASSIGNMENT):
+        name, role_id = ra.config.get("role_definition_name"), ra.config.get("role_definition_id")
+        named = isinstance(name, str) and name.strip().lower() in _COSMOS_DATA_ROLES
+        by_id = isinstance(role_id, str) and (
+            "/sqlroledefinitions/" in role_id.lower()
+            or role_id.rstrip("/").rsplit("/", 1)[-1] in _COSMOS_DATA_ROLES.values()
+        )
+        if named or by_id:
+            yield model.finding(
+                "cosmos-data-role-arm",
+                ra,
+                f"The Azure role assignment names the Cosmos DB data role "
+                f"'{name if named else role_id}', which Azure RBAC does not know.",
+            )
+
+
+def check_sql_contributor_to_workload(model: StackModel) -> Iterator[Finding]:
+    by_name = {label.lower(): label for label in _SQL_MANAGEMENT_ROLES.values()}
+    for ra in model.resources(ROLE_ASSIGNMENT):
+        name, role_id = ra.config.get("role_definition_name"), ra.config.get("role_definition_id")
+        label = None
+        if isinstance(name, str):
+            label = by_name.get(name.strip().lower())
+        elif isinstance(role_id, str):
+            label = _SQL_MANAGEMENT_ROLES.get(role_id.rstrip("/").rsplit("/", 1)[-1].lower())
+        principal_type = ra.config.get("principal_type")
+        workload = principal_type in (None, "ServicePrincipal") or is_token(principal_type)
+        if label and workload:
+            yield model.finding(
+                "sql-contributor-no-data-access",
+                ra,
+                f"'{label}' is granted to a service principal: it manages SQL resources but "
+                "reads or writes no data.",
+            )
+
+
+def check_cosmos_local_auth(model: StackModel) -> Iterator[Finding]:
+    for account in model.resources("azurerm_cosmosdb_account"):
+        flag = account.config.get("local_authentication_disabled")
+        if not is_true(flag) and not is_token(flag):
+            yield model.finding(
+                "cosmos-local-auth",
+                account,
+                "The Cosmos DB account allows key-based (local) authentication.",
+            )
+
+
+def check_sql_password_admin(model: StackModel) -> Iterator[Finding]:
+    for server in model.resources("azurerm_mssql_server", "azurerm_sql_server"):
+        config = server.config
+        passwords = [
+            key
+            for key in (
+                "administrator_login",
+                "administrator_login_password",
+                "administrator_login_password_wo",
+            )
+            if config.get(key)
+        ]
+        admins = blocks(config.get("azuread_administrator"))
+        entra_only = any(
+            is_true(admin.get("azuread_authentication_only"))
+            or is_token(admin.get("azuread_authentication_only"))
+            for admin in admins
+        )
+        if passwords or not entra_only:
+            reason = (
+                f"it sets {', '.join(passwords)}"
+                if passwords
+                else "azuread_authentication_only is not true, so SQL logins with passwords work"
+            )
+            yield model.finding(
+                "sql-password-admin", server, f"The SQL server allows a password admin: {reason}."
+            )
+
+
 # Data services that can be reached through a private endpoint instead of the internet.
 DATA_SERVICES = (
     "azurerm_container_registry",
@@ -647,6 +737,10 @@ CHECKS: tuple[Callable[[StackModel], Iterable[Finding]], ...] = (
     check_env_credentials,
     check_key_vault,
     check_storage_shared_key,
+    check_cosmos_data_role_arm,
+    check_sql_contributor_to_workload,
+    check_cosmos_local_auth,
+    check_sql_password_admin,
     check_private_posture,
 )
 

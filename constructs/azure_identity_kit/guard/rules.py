@@ -182,6 +182,45 @@ GUARD_RULES: tuple[Rule, ...] = (
         "Call add_private_endpoint() on the kit's construct (it turns public access off), or "
         "PrivateEndpointFor plus public_network_access_enabled = false.",
     ),
+    Rule(
+        "cosmos-data-role-arm",
+        "error",
+        "An azurerm_role_assignment naming a Cosmos DB data role ('Cosmos DB Built-in Data "
+        "Reader' / 'Contributor', by name or by a sqlRoleDefinitions/ ID).",
+        "These are Cosmos DB SQL role definitions, not Azure RBAC roles: the assignment fails "
+        "with 'could not find role', and the workload gets no data access.",
+        "Use IdentityOnlyCosmosAccount.grant_data_read / grant_data_write (they write "
+        "azurerm_cosmosdb_sql_role_assignment).",
+    ),
+    Rule(
+        "sql-contributor-no-data-access",
+        "warning",
+        "'SQL DB Contributor' or 'SQL Server Contributor' assigned to a service principal "
+        "(a workload identity).",
+        "They manage databases and servers through ARM but grant no access to the data; a "
+        "workload that needs to read or write rows needs a contained database user instead.",
+        "Use EntraOnlySqlServer.grant_database_role(identity, database, roles=[...]) (database "
+        "roles through T-SQL), and drop the ARM role unless the workload manages the server.",
+    ),
+    Rule(
+        "cosmos-local-auth",
+        "error",
+        "An azurerm_cosmosdb_account without local_authentication_disabled = true.",
+        "The account keys then give full read and write access to all data, next to (and "
+        "around) every Entra ID grant.",
+        "Set local_authentication_disabled = true (IdentityOnlyCosmosAccount does) and grant "
+        "data roles with grant_data_read / grant_data_write.",
+    ),
+    Rule(
+        "sql-password-admin",
+        "error",
+        "An azurerm_mssql_server with administrator_login / administrator_login_password(_wo), "
+        "or without azuread_administrator.azuread_authentication_only = true.",
+        "A SQL login with a password is a shared credential that lives in the state and "
+        "bypasses Entra ID (MFA, conditional access, audit).",
+        "Use EntraOnlySqlServer: an Entra group as azuread_administrator with "
+        "azuread_authentication_only = true, and no administrator login.",
+    ),
 )
 
 _INPUT_WHY = "Input error: Azure would reject it, or it would fail at deploy time."
@@ -367,6 +406,50 @@ _VALIDATION: dict[str, tuple[str, str]] = {
     "bootstrap-delegation": (
         "A role delegation without roles or with unsupported principal types.",
         "Keep roles non-empty; ServicePrincipal, Group or User only.",
+    ),
+    "grant-cosmos-data-role": (
+        "grant() with a Cosmos DB data role (not an Azure RBAC role).",
+        "Use IdentityOnlyCosmosAccount.grant_data_read / grant_data_write.",
+    ),
+    "cosmos-data-role-unknown": (
+        "cosmos_data_grant() with a role that is not a Cosmos DB built-in data role.",
+        "Use 'Cosmos DB Built-in Data Reader' or '... Contributor'.",
+    ),
+    "grant-grantee": (
+        "A grant verb given something that is no identity, group or workload.",
+        "Pass a user- or system-assigned identity, an EntraGroup or a kit workload.",
+    ),
+    "storage-container-unknown": (
+        "A blob grant on a container the account does not have.",
+        "add_container(name) first, or pass container=None.",
+    ),
+    "cosmos-duplicate": ("A Cosmos DB database or container added twice.", "Add it once."),
+    "cosmos-foreign-database": (
+        "A Cosmos DB container or grant scope from another account.",
+        "Use the handles this account returned.",
+    ),
+    "cosmos-partition-key": ("A partition key path without a leading '/'.", "Use e.g. '/id'."),
+    "sql-admin-group": (
+        "An EntraOnlySqlServer whose administrator is not an EntraGroup.",
+        "Pass administrators=EntraGroup(label=<display name>, object_id=...).",
+    ),
+    "sql-duplicate-database": ("An Azure SQL database added twice.", "Add it once."),
+    "sql-foreign-database": (
+        "grant_database_role() with a database of another server.",
+        "Use the handle this server's add_database() returned.",
+    ),
+    "sql-user-name": (
+        "A database grant whose Entra ID user name is not known at synth (e.g. a "
+        "system-assigned identity).",
+        "Pass user_name='<the identity's display name>'.",
+    ),
+    "sql-database-role": (
+        "Database roles that are empty, not plain role names, or db_owner.",
+        "Name the narrowest roles, e.g. ['db_datareader'].",
+    ),
+    "sql-duplicate-grant": (
+        "Two grant_database_role() calls for one user and database.",
+        "Grant all its roles in one call.",
     ),
     "suppression-reason": (
         "guard.suppress() with a reason shorter than 10 characters.",

@@ -48,6 +48,9 @@ class Change:
     # Top-level attribute -> resource addresses it references (after side, then before side).
     refs_after: dict[str, set[str]] = field(default_factory=dict)
     refs_before: dict[str, set[str]] = field(default_factory=dict)
+    # Top-level attributes the plan's configuration fills from another resource's key, password
+    # or connection string (a synth diff sees the `${...}` token in the value itself).
+    secret_refs: set[str] = field(default_factory=set)
 
     @property
     def moved(self) -> bool:

@@ -16,6 +16,7 @@ What the plan JSON can and cannot tell (checked against Terraform 1.11):
 import re
 from typing import Any
 
+from .attributes import reference_is_secret
 from .cdktf_json import attr_refs, blocks, prevent_destroy, ref_address
 from .model import Change, InputError
 from .rules import USER_IDENTITY, Context
@@ -30,19 +31,22 @@ def _action(actions: list) -> str:
     return "-".join(str(a) for a in actions)
 
 
-def _expr_refs(expr: Any) -> set[str]:
-    """Addresses in a configuration expression tree (`references` lists, nested blocks)."""
+def _expr_references(expr: Any) -> list[str]:
+    """Every reference string in a configuration expression tree."""
     if isinstance(expr, list):
-        return set().union(*(_expr_refs(e) for e in expr)) if expr else set()
+        return [r for e in expr for r in _expr_references(e)]
     if not isinstance(expr, dict):
-        return set()
-    found = {
-        a for r in expr.get("references") or [] if isinstance(r, str) and (a := ref_address(r))
-    }
+        return []
+    found = [r for r in expr.get("references") or [] if isinstance(r, str)]
     for key, value in expr.items():
         if key not in ("references", "constant_value"):
-            found |= _expr_refs(value)
+            found += _expr_references(value)
     return found
+
+
+def _expr_refs(expr: Any) -> set[str]:
+    """Addresses in a configuration expression tree (`references` lists, nested blocks)."""
+    return {a for r in _expr_references(expr) if (a := ref_address(r))}
 
 
 def _config_refs(doc: dict) -> dict[str, dict[str, set[str]]]:
@@ -53,6 +57,21 @@ def _config_refs(doc: dict) -> dict[str, dict[str, set[str]]]:
         if isinstance(res, dict) and isinstance(res.get("address"), str):
             exprs = res.get("expressions") or {}
             out[res["address"]] = {k: r for k, v in exprs.items() if (r := _expr_refs(v))}
+    return out
+
+
+def _config_secret_refs(doc: dict) -> dict[str, set[str]]:
+    """Root-module resource address -> top-level attributes whose expression references another
+    resource's key, password or connection string,
+    such as a storage account's `primary_access_key`."""
+    module = ((doc.get("configuration") or {}).get("root_module")) or {}
+    out: dict[str, set[str]] = {}
+    for res in module.get("resources") or []:
+        if not isinstance(res, dict) or not isinstance(res.get("address"), str):
+            continue
+        for key, expr in (res.get("expressions") or {}).items():
+            if any(reference_is_secret(r) for r in _expr_references(expr)):
+                out.setdefault(res["address"], set()).add(key)
     return out
 
 
@@ -140,6 +159,7 @@ def _pair_renames(changes: list[Change]) -> list[Change]:
             previous_address=gone.address,
             prevent_destroy=gone.prevent_destroy or new.prevent_destroy,
             refs_after=new.refs_after,
+            secret_refs=new.secret_refs,
             refs_before=gone.refs_before,
         )
         changes = [c for c in changes if c is not gone and c is not new] + [merged]
@@ -150,6 +170,7 @@ def read_plan(doc: Any, configs: list[dict] = ()) -> tuple[list[Change], Context
     """Changes from a plan JSON; `configs` are optional cdk.tf.json documents."""
     rcs = _validate(doc)
     config_refs = _config_refs(doc)
+    secret_refs = _config_secret_refs(doc)
     extra_refs: dict[str, dict[str, set[str]]] = {}
     guarded: set[str] = set()
     for config in configs:
@@ -183,6 +204,7 @@ def read_plan(doc: Any, configs: list[dict] = ()) -> tuple[list[Change], Context
                 prevent_destroy=config_address in guarded,
                 refs_after=refs if change.get("after") is not None else {},
                 refs_before={},
+                secret_refs=secret_refs.get(config_address, set()),
             )
         )
 
@@ -197,7 +219,7 @@ def read_plan(doc: Any, configs: list[dict] = ()) -> tuple[list[Change], Context
         c.refs_after = _merge(c.refs_after, _value_refs(c, ids))
 
     changes = _pair_renames(changes)
-    ctx = Context()
+    ctx = Context(ids=ids)
     for c in changes:
         if c.after is not None and c.action != "delete":
             ctx.refs[c.address] = set().union(*c.refs_after.values()) if c.refs_after else set()

@@ -3,7 +3,8 @@
 Terraform plan JSON carries sensitive values in clear text next to a mask
 (`before_sensitive`/`after_sensitive`) that says which ones they are; a
 synthesized cdk.tf.json has no mask at all. So a value is printed as
-`(sensitive)` when a mask marks it OR its name looks like a secret.
+`(sensitive)` when a mask marks it, its name looks like a secret, OR the value itself
+looks like a credential (a connection string with an account key or password, a SAS URL).
 """
 
 import json
@@ -35,6 +36,12 @@ _SECRET_NAME = re.compile(
     r"(?:_value|_base64)?$|(?:^|_)sas_",
     re.IGNORECASE,
 )
+# Values that carry a credential whatever their name: a connection string with an account key,
+# shared access key, SAS signature or password (a Key Vault reference carries none).
+_CREDENTIAL_TEXT = re.compile(
+    r"(?:^|[;\"])\s*(?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=|[?&]sig=",
+    re.IGNORECASE,
+)
 # Leaves whose meaning comes from their container: secret[0].value, connection_string[0].value,
 # or env[0].value when env[0].name is DB_PASSWORD.
 _VALUE_LEAVES = {"value", "content", "data"}
@@ -42,6 +49,13 @@ _VALUE_LEAVES = {"value", "content", "data"}
 
 def name_is_secret(name: object) -> bool:
     return isinstance(name, str) and bool(_SECRET_NAME.search(name.replace("-", "_")))
+
+
+def value_is_secret(value: object) -> bool:
+    """A string, or any string inside a block or list, that carries a credential."""
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value)
+    return isinstance(value, str) and bool(_CREDENTIAL_TEXT.search(value))
 
 
 def path_str(path: Path) -> str:
@@ -217,7 +231,7 @@ def attribute_rows(change) -> list[Row]:
             or path_is_secret(p, change.before)
             or path_is_secret(p, change.after)
             for p in [path, *folded.get(path, [])]
-        )
+        ) or any(value_is_secret(v) for v in (old, new))
         if secret:
             old = None if old is None else SENSITIVE
             new = new if new is None or new is UNKNOWN else SENSITIVE
