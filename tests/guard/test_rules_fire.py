@@ -215,21 +215,29 @@ def storage_shared_key(stack: TerraformStack) -> str:
     return "bad/st"
 
 
+def _rbac_vault(stack: TerraformStack, construct_id: str, public: bool | None = None):
+    return key_vault.KeyVault(
+        stack,
+        construct_id,
+        name=f"kv-bad-{construct_id}",
+        resource_group_name="rg-bad",
+        location=LOCATION,
+        tenant_id="22222222-2222-2222-2222-222222222222",
+        sku_name="standard",
+        rbac_authorization_enabled=True,
+        public_network_access_enabled=public,
+    )
+
+
 def private_data_service_public(stack: TerraformStack) -> str:
     # One vault behind a private endpoint (public access off), one left public.
-    vaults = {}
-    for name, public in (("private", False), ("public", None)):
-        vaults[name] = key_vault.KeyVault(
-            stack,
-            f"{name}-vault",
-            name=f"kv-bad-{name}",
-            resource_group_name="rg-bad",
-            location=LOCATION,
-            tenant_id="22222222-2222-2222-2222-222222222222",
-            sku_name="standard",
-            rbac_authorization_enabled=True,
-            public_network_access_enabled=public,
+    vaults = {
+        name: _rbac_vault(stack, f"{name}-vault", public)
+        for name, public in (
+            ("private", False),
+            ("public", None),
         )
+    }
     private_endpoint.PrivateEndpoint(
         stack,
         "endpoint",
@@ -393,16 +401,7 @@ def test_a_stack_declared_private_is_warned_without_any_endpoint(declared):
     from azure_identity_kit.guard import declare_private_network
 
     stack = new_stack("bad")
-    key_vault.KeyVault(
-        stack,
-        "vault",
-        name="kv-bad",
-        resource_group_name="rg-bad",
-        location=LOCATION,
-        tenant_id="22222222-2222-2222-2222-222222222222",
-        sku_name="standard",
-        rbac_authorization_enabled=True,
-    )
+    _rbac_vault(stack, "vault")
     if declared:
         declare_private_network(stack)
     outcome = synth_guarded(stack)
