@@ -69,9 +69,13 @@ class NetworkPath:
 
     def apply_before(self, *resources: TerraformResource) -> None:
         for resource in resources:
-            if all(resource is not seen for seen in self._waiting):
-                self._waiting.append(resource)
-            add_depends_on(resource, self.dependables)
+            add_depends_on(resource, self._wait(resource))
+
+    def _wait(self, resource: TerraformResource) -> list[TerraformResource]:
+        """Remember `resource` for endpoints added later; what it must wait for now."""
+        if all(resource is not seen for seen in self._waiting):
+            self._waiting.append(resource)
+        return self.dependables
 
 
 # Role assignment -> the network path of its target; resource -> its own path.
@@ -169,16 +173,15 @@ def add_depends_on(resource: TerraformResource, dependables: Sequence[TerraformR
     syntax requires."""
     if not dependables:
         return
+    # A grant on a private target: wait for its endpoint and DNS link too.
+    paths = [path for d in dependables if (path := _PATHS.get(d)) is not None]
+    extra = [d for path in paths for d in path._wait(resource)]
     existing = list(resource.depends_on or [])
-    for dependable in dependables:
+    for dependable in (*dependables, *extra):
         token = depends_on_token(dependable)
         if token not in existing:
             existing.append(token)
     resource.depends_on = existing
-    for dependable in dependables:
-        path = _PATHS.get(dependable)
-        if path is not None:  # a grant on a private target: wait for its endpoint too
-            path.apply_before(resource)
 
 
 COSMOS_DATA_READER = "Cosmos DB Built-in Data Reader"
