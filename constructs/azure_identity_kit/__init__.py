@@ -42,6 +42,7 @@ _EXPORTS = {
     "Grantable": "identity",
     "IdentityOnlyCosmosAccount": "cosmos",
     "IdentityOnlyCosmosAccountProps": "cosmos",
+    "HOST_STORAGE_SUBRESOURCES": "function_app",
     "HostStorage": "function_app",
     "IdentityOnlyRegistry": "registry",
     "IdentityOnlyRegistryProps": "registry",

@@ -340,6 +340,8 @@ def cosmos_data_grant(
         role_definition_id=f"{account.resource_id}/sqlRoleDefinitions/{guid}",
         scope=target.resource_id,
     )
+    if target.network is not None:  # a private account: wait for its endpoint too
+        _PATHS[assignment] = target.network
     return Grant(assignment, role, target, grantee.label)
 
 

@@ -10,8 +10,8 @@ https://learn.microsoft.com/azure/private-link/private-endpoint-dns
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from ._cdktf import Construct, TerraformResource, is_token
@@ -207,35 +207,64 @@ class _ResourceProps(Protocol):
 
 class PrivateEndpointMixin:
     """`add_private_endpoint()` for the kit's data-service constructs (registry,
-    vault, storage): each names its `private_link` and how its public access
-    is turned off."""
+    vault, storage): each names its `private_link` (its main subresource), any
+    further subresources it has, and how its public access is turned off."""
 
     props: _ResourceProps
     private_link: PrivateLinkService
+    other_subresources: tuple[str, ...] = ()
+    """Private-link group IDs besides `private_link.subresource` (a storage account's
+    queue, table, ...); each takes its own endpoint and DNS zone."""
 
     def _restrict_public_access(self) -> None:
         raise NotImplementedError
 
     def add_private_endpoint(
-        self, subnet_id: str, dns_zones: PrivateDnsZones | LinkedDnsZone, *, name: str | None = None
+        self,
+        subnet_id: str,
+        dns_zones: PrivateDnsZones | LinkedDnsZone,
+        *,
+        name: str | None = None,
+        subresource: str | None = None,
     ) -> PrivateEndpointFor:
         """Turn public network access off and add a private endpoint with its DNS
         record: the resource is then reachable only from the VNet (and networks
-        routed to it). Workloads granted access to it wait for the endpoint."""
+        routed to it). Workloads granted access to it wait for the endpoint.
+
+        One endpoint serves one subresource: `subresource` defaults to the main one
+        (registry, vault, blob); pass another (e.g. 'queue') for a second endpoint,
+        or use add_private_endpoints()."""
         construct = self  # a Construct (every user of the mixin is one)
-        if construct.node.try_find_child("private-endpoint") is not None:  # type: ignore[attr-defined]
+        main = self.private_link.subresource
+        chosen = subresource or main
+        # The main subresource keeps the construct ID it always had.
+        construct_id = "private-endpoint" if chosen == main else f"private-endpoint-{slug(chosen)}"
+        path = child_path(construct, construct_id)  # type: ignore[arg-type]
+        if chosen not in (main, *self.other_subresources):
             raise KitValidationError(
-                child_path(construct, "private-endpoint"),  # type: ignore[arg-type]
+                path,
+                "private-endpoint-subresource",
+                f"'{chosen}' is not a private-link subresource of this resource.",
+                f"Use one of {', '.join((main, *self.other_subresources))}.",
+            )
+        if construct.node.try_find_child(construct_id) is not None:  # type: ignore[attr-defined]
+            raise KitValidationError(
+                path,
                 "private-endpoint-twice",
-                "This resource already has a private endpoint from add_private_endpoint().",
-                "Call it once; for an endpoint in another VNet, use PrivateEndpointFor.",
+                f"This resource already has a private endpoint for '{chosen}' from "
+                "add_private_endpoint().",
+                "Call it once per subresource; for an endpoint in another VNet, use "
+                "PrivateEndpointFor.",
             )
         self._restrict_public_access()
+        service = self.private_link
+        if chosen != main:  # same resource and NetworkPath, another group ID and zone
+            service = replace(service, subresource=chosen)
         return PrivateEndpointFor(
             construct,  # type: ignore[arg-type]
-            "private-endpoint",
+            construct_id,
             PrivateEndpointForProps(
-                service=self.private_link,
+                service=service,
                 subnet_id=subnet_id,
                 dns_zones=dns_zones,
                 resource_group_name=self.props.resource_group_name,
@@ -244,3 +273,23 @@ class PrivateEndpointMixin:
                 tags=self.props.tags,
             ),
         )
+
+    def add_private_endpoints(
+        self,
+        subnet_id: str,
+        dns_zones: PrivateDnsZones | LinkedDnsZone,
+        subresources: Sequence[str],
+    ) -> list[PrivateEndpointFor]:
+        """add_private_endpoint() for each subresource: one endpoint and DNS zone
+        each (e.g. a function host's storage: blob, queue and table)."""
+        if not subresources:
+            raise KitValidationError(
+                child_path(self, "private-endpoint"),  # type: ignore[arg-type]
+                "private-endpoint-subresource",
+                "add_private_endpoints() was given no subresource.",
+                f"Name at least one, e.g. '{self.private_link.subresource}'.",
+            )
+        return [
+            self.add_private_endpoint(subnet_id, dns_zones, subresource=subresource)
+            for subresource in subresources
+        ]

@@ -38,6 +38,10 @@ class IdentityOnlyStorage(PrivateEndpointMixin, Construct):
     the stacks' provider sets `storage_use_azuread = true`.
     """
 
+    # Besides blob: one endpoint and DNS zone per storage service
+    # (https://learn.microsoft.com/azure/storage/common/storage-private-endpoints).
+    other_subresources = ("queue", "table", "file", "dfs")
+
     def __init__(self, scope: Construct, construct_id: str, props: IdentityOnlyStorageProps):
         check_name(STORAGE_ACCOUNT, props.name, child_path(scope, construct_id))
         super().__init__(scope, construct_id)

@@ -347,8 +347,12 @@ _VALIDATION: dict[str, tuple[str, str]] = {
     ),
     "private-endpoint-subnet": ("A private endpoint without a subnet.", "Pass subnet_id."),
     "private-endpoint-twice": (
-        "A second add_private_endpoint() on the same resource.",
-        "Call it once; use PrivateEndpointFor for another VNet.",
+        "A second add_private_endpoint() for the same subresource of a resource.",
+        "Call it once per subresource; use PrivateEndpointFor for another VNet.",
+    ),
+    "private-endpoint-subresource": (
+        "add_private_endpoint(s)() with a subresource the resource does not have, or none.",
+        "Use one the construct lists (storage: blob, queue, table, file, dfs).",
     ),
     "private-dns-zone-name": (
         "A private DNS zone name that is empty or a token.",
@@ -450,6 +454,11 @@ _VALIDATION: dict[str, tuple[str, str]] = {
     "app-plan-functions-only": (
         "A web app on a functions-only plan (Y1, FC1, EP1-EP3).",
         "Use a Dedicated plan.",
+    ),
+    "app-private-registry-pull": (
+        "A web app pulling from a registry with public access off, without VNet integration "
+        "and image pull over the VNet.",
+        "Set virtual_network_subnet_id; keep vnet_image_pull_enabled on.",
     ),
     "function-flex-instance-memory": (
         "A Flex Consumption instance size that does not exist.",
