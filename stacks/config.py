@@ -73,6 +73,9 @@ class EnvironmentConfig:
     a /24 leaves room for ~1,200 Consumption replicas). Fixed once the environment exists."""
     endpoints_subnet_prefix: str = "10.40.3.0/24"
     """Subnet for the private endpoints of the registry, vault, storage, Cosmos DB and SQL."""
+    app_service_subnet_prefix: str = "10.40.5.0/26"
+    """Subnet delegated to Microsoft.Web/serverFarms for the VNet integration of `web` and
+    `func` (one plan; /26 leaves room for the plan to scale out, /28 is the minimum)."""
 
     # Data stores (issue 13): Cosmos DB (NoSQL) and Azure SQL, Entra ID only.
     cosmos_public_network_access: bool = True

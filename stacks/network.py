@@ -31,6 +31,7 @@ from azure_identity_kit.azurerm import (
 from .config import EnvironmentConfig
 
 CONTAINER_APPS_SUBNET_DELEGATION = "Microsoft.App/environments"
+APP_SERVICE_SUBNET_DELEGATION = "Microsoft.Web/serverFarms"
 NSG_RULE = network_security_group.NetworkSecurityGroupSecurityRule
 HTTPS = "443"
 WORKER_PORT = 8080
@@ -46,6 +47,8 @@ class Network:
     """Container Apps environment subnet (`private` only)."""
     endpoints_subnet: subnet.Subnet | None = None
     """Private endpoints subnet (`private` only)."""
+    app_service_subnet: subnet.Subnet | None = None
+    """VNet integration subnet of the App Service plan (`web`, `func`; `private` only)."""
     dns_zones: PrivateDnsZones | None = None
     """The VNet's private DNS zones (`private` only)."""
     nat: nat_gateway.NatGateway | None = None
@@ -127,7 +130,7 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
             stack, f"{purpose}-subnet-nsg", subnet_id=target.id, network_security_group_id=nsg.id
         )
 
-    # Explicit egress (private): the worker and VM subnets leave through a NAT
+    # Explicit egress (private): the worker, VM and App Service subnets leave through a NAT
     # gateway with a static IP and have no default outbound access, so egress
     # does not depend on when the VNet was created (private subnets by default
     # since 2026-03-31, and default outbound retiring for VMs).
@@ -175,6 +178,21 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         private_endpoint_network_policies="Enabled",
     )
     protect(network.endpoints_subnet, "endpoints", _only_from_vnet("https-from-vnet", HTTPS))
+    # Regional VNet integration of the App Service plan: outbound only (nothing
+    # arrives through this subnet, so inbound is closed), leaving through the NAT
+    # gateway like the worker and VM subnets.
+    network.app_service_subnet = new_subnet(
+        "appservice-subnet",
+        "snet-appservice",
+        config.app_service_subnet_prefix,
+        delegation=_delegation(
+            "app-service",
+            APP_SERVICE_SUBNET_DELEGATION,
+            "Microsoft.Network/virtualNetworks/subnets/action",
+        ),
+        **no_default_outbound,
+    )
+    protect(network.app_service_subnet, "appservice", [DENY_ALL_INBOUND])
     network.dns_zones = PrivateDnsZones(
         stack, "private-dns", resource_group_name=rg_name, virtual_network_id=vnet.id, tags=tags
     )
@@ -204,7 +222,11 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         nat_gateway_id=network.nat.id,
         public_ip_address_id=egress_ip.id,
     )
-    for purpose, target in (("worker", worker_subnet), ("ops", ops_subnet)):
+    for purpose, target in (
+        ("worker", worker_subnet),
+        ("ops", ops_subnet),
+        ("appservice", network.app_service_subnet),
+    ):
         subnet_nat_gateway_association.SubnetNatGatewayAssociation(
             stack, f"{purpose}-subnet-nat", subnet_id=target.id, nat_gateway_id=network.nat.id
         )

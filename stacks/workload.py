@@ -4,6 +4,7 @@ team would deploy an identity-only container app."""
 from __future__ import annotations
 
 from azure_identity_kit import (
+    HOST_STORAGE_SUBRESOURCES,
     AciContainerSpec,
     AciPrivateNetwork,
     AciPublicNetwork,
@@ -243,7 +244,7 @@ class WorkloadStack(TerraformStack):
             )
 
         self._add_worker_and_ops(rg_name, network, registry, storage, vault)
-        self._add_web_and_functions(rg_name, registry, storage, vault, cosmos, items)
+        self._add_web_and_functions(rg_name, network, registry, storage, vault, cosmos, items)
 
     def _add_data_stores(
         self, rg_name: str, workspace_id: str
@@ -381,6 +382,7 @@ class WorkloadStack(TerraformStack):
     def _add_web_and_functions(
         self,
         rg_name: str,
+        network: Network,
         registry: IdentityOnlyRegistry,
         storage: IdentityOnlyStorage,
         vault: RbacKeyVault,
@@ -388,10 +390,19 @@ class WorkloadStack(TerraformStack):
         items: CosmosContainer,
     ) -> None:
         """One Linux plan, the `web` app and the `func` app (issue 12); `func`
-        writes to the Cosmos `items` container (issue 13)."""
+        writes to the Cosmos `items` container (issue 13). With `private`, both
+        are integrated with the VNet (outbound) and func's host storage is
+        reached through private endpoints (issue 14)."""
         config = self.config
         tags = dict(config.tags)
         location = config.location
+        # Outbound through the VNet: the private registry, vault and storage
+        # resolve to their private endpoints (nothing for `public`: dev unchanged).
+        vnet = (
+            {"virtual_network_subnet_id": network.app_service_subnet.id}
+            if network.app_service_subnet is not None
+            else {}
+        )
         plan = LinuxServicePlan(
             self,
             "app-plan",
@@ -434,6 +445,7 @@ class WorkloadStack(TerraformStack):
                     )
                 ],
                 public_network_access_enabled=config.apps_public,
+                **vnet,
                 health_check_path="/healthz",
                 tags=tags,
             ),
@@ -453,6 +465,12 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
+        if network.dns_zones is not None and network.endpoints_subnet is not None:
+            # Blob, queue and table, each with its endpoint and DNS zone; the host
+            # storage grants carry them, so func waits for all three.
+            func_storage.add_private_endpoints(
+                network.endpoints_subnet.id, network.dns_zones, HOST_STORAGE_SUBRESOURCES
+            )
         func_identity = self._identity("func-identity", "func", rg_name)
         func = FunctionAppWithIdentity(
             self,
@@ -466,6 +484,7 @@ class WorkloadStack(TerraformStack):
                 runtime_identity=func_identity,
                 triggers=[FunctionTrigger.QUEUE],
                 public_network_access_enabled=config.apps_public,
+                **vnet,
                 tags=tags,
             ),
         )

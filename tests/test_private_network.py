@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from azure_identity_kit import (
+    HOST_STORAGE_SUBRESOURCES,
     PRIVATE_DNS_ZONES,
     AciContainerSpec,
     AciPrivateNetwork,
@@ -18,6 +19,8 @@ from azure_identity_kit import (
     GrantTarget,
     IdentityOnlyRegistry,
     IdentityOnlyRegistryProps,
+    IdentityOnlyStorage,
+    IdentityOnlyStorageProps,
     KitValidationError,
     PrivateDnsZones,
     PrivateEndpointFor,
@@ -43,6 +46,8 @@ PE = "azurerm_private_endpoint"
 ZONE = "azurerm_private_dns_zone"
 LINK = "azurerm_private_dns_zone_virtual_network_link"
 SUBNET = "azurerm_subnet"
+WEB_APP = "azurerm_linux_web_app"
+FUNCTION_APP = "azurerm_linux_function_app"
 DATA_SERVICES = {
     "azurerm_container_registry": "registry",
     "azurerm_key_vault": "vault",
@@ -97,8 +102,16 @@ def test_public_posture_keeps_dev_as_it_was(env, stack_json):
     for rtype in (PE, ZONE, LINK, "azurerm_nat_gateway", "azurerm_public_ip"):
         assert not resources(doc, rtype), f"{env} must have no {rtype}"
     for rtype in DATA_SERVICES:
-        _, service = only(doc, rtype)
-        assert service.get("public_network_access_enabled", True) is not False
+        for service in resources(doc, rtype).values():
+            assert service.get("public_network_access_enabled", True) is not False
+    for rtype in (WEB_APP, FUNCTION_APP):
+        _, app = only(doc, rtype)
+        assert "virtual_network_subnet_id" not in app and "vnet_image_pull_enabled" not in app
+        assert "vnet_route_all_enabled" not in app["site_config"]
+    assert not any(
+        subnet.get("delegation") and subnet["delegation"][0]["name"] == "app-service"
+        for subnet in resources(doc, SUBNET).values()
+    )
     _, environment = only(doc, "azurerm_container_app_environment")
     assert "infrastructure_subnet_id" not in environment
     assert "workload_profile" not in environment
@@ -112,24 +125,39 @@ def test_data_services_are_private_with_an_endpoint_and_linked_dns(env, stack_js
     zones = {zone["name"]: key for key, zone in resources(doc, ZONE).items()}
     links = {link["private_dns_zone_name"]: link for link in resources(doc, LINK).values()}
     endpoints = list(resources(doc, PE).values())
-    for rtype, subresource in DATA_SERVICES.items():
-        key, service = only(doc, rtype)
-        assert service["public_network_access_enabled"] is False, f"{rtype} must not be public"
-        (endpoint,) = [
+    host_key, _ = by_name(doc, "azurerm_storage_account", f"stfnidkit{env}")
+    expected = [
+        (rtype, key, [subresource])
+        for rtype, subresource in DATA_SERVICES.items()
+        for key in resources(doc, rtype)
+        if key != host_key
+    ]
+    # The function host's own account: blob, queue and table, one endpoint each.
+    expected.append(("azurerm_storage_account", host_key, list(HOST_STORAGE_SUBRESOURCES)))
+    assert len(expected) == len(DATA_SERVICES) + 1, "two storage accounts, one of each other"
+    for rtype, key, subresources in expected:
+        service = resources(doc, rtype)[key]
+        assert service["public_network_access_enabled"] is False, f"{key} must not be public"
+        found = [
             e
             for e in endpoints
             if e["private_service_connection"]["private_connection_resource_id"]
             == ref(rtype, key, "id")
         ]
-        assert endpoint["private_service_connection"]["subresource_names"] == [subresource]
-        assert endpoint["subnet_id"] == ref(SUBNET, endpoints_subnet, "id")
-        zone_key = zones[PRIVATE_DNS_ZONES[subresource]]
-        assert endpoint["private_dns_zone_group"]["private_dns_zone_ids"] == [
-            ref(ZONE, zone_key, "id")
-        ]
-        link = links[ref(ZONE, zone_key, "name")]
-        assert link["virtual_network_id"] == ref("azurerm_virtual_network", vnet_id, "id")
-        assert link["registration_enabled"] is False
+        assert sorted(
+            e["private_service_connection"]["subresource_names"][0] for e in found
+        ) == sorted(subresources), key
+        for endpoint in found:
+            (subresource,) = endpoint["private_service_connection"]["subresource_names"]
+            assert endpoint["subnet_id"] == ref(SUBNET, endpoints_subnet, "id")
+            zone_key = zones[PRIVATE_DNS_ZONES[subresource]]
+            assert endpoint["private_dns_zone_group"]["private_dns_zone_ids"] == [
+                ref(ZONE, zone_key, "id")
+            ]
+            link = links[ref(ZONE, zone_key, "name")]
+            assert link["virtual_network_id"] == ref("azurerm_virtual_network", vnet_id, "id")
+            assert link["registration_enabled"] is False
+    assert len(endpoints) == sum(len(subresources) for *_, subresources in expected)
 
 
 @pytest.mark.parametrize("env", PRIVATE)
@@ -140,9 +168,9 @@ def test_trusted_services_bypass_only_on_the_registry_for_aci_pulls(env, stack_j
     assert registry["data_endpoint_enabled"] is True
     _, vault = only(doc, "azurerm_key_vault")
     assert vault["network_acls"] == {"bypass": "None", "default_action": "Deny"}
-    _, account = only(doc, "azurerm_storage_account")
-    assert account["network_rules"]["bypass"] == ["None"]
-    assert account["network_rules"]["default_action"] == "Deny"
+    for account in resources(doc, "azurerm_storage_account").values():
+        assert account["network_rules"]["bypass"] == ["None"]
+        assert account["network_rules"]["default_action"] == "Deny"
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -242,10 +270,25 @@ def test_container_apps_environment_is_in_the_vnet(env, stack_json):
 @pytest.mark.parametrize("env", PRIVATE)
 def test_workloads_wait_for_endpoint_and_dns_as_well_as_the_grant(env, stack_json):
     doc = stack_json(env)
+    services = {
+        rtype: next(k for k, v in resources(doc, rtype).items() if v["name"] == name)
+        for rtype, name in (
+            ("azurerm_container_registry", f"cridkit{env}"),
+            ("azurerm_key_vault", f"kv-idkit-{env}"),
+            ("azurerm_storage_account", f"stidkit{env}"),
+            ("azurerm_cosmosdb_account", f"cosmos-idkit-{env}"),
+        )
+    }
+    host_storage, _ = by_name(doc, "azurerm_storage_account", f"stfnidkit{env}")
     endpoint_of = {
-        e["private_service_connection"]["subresource_names"][0]: key
+        (
+            e["private_service_connection"]["private_connection_resource_id"],
+            e["private_service_connection"]["subresource_names"][0],
+        ): key
         for key, e in resources(doc, PE).items()
     }
+    group_of = {sub: rtype for rtype, sub in DATA_SERVICES.items()}
+    group_of.update(queue="azurerm_storage_account", table="azurerm_storage_account")
     link_of = {
         zone["name"]: next(
             key
@@ -255,17 +298,53 @@ def test_workloads_wait_for_endpoint_and_dns_as_well_as_the_grant(env, stack_jso
         for zone_key, zone in resources(doc, ZONE).items()
     }
 
-    def waits_for(resource, subresource):
+    def waits_for(resource, subresource, key=None):
+        rtype = group_of[subresource]
+        resource_id = ref(rtype, key or services[rtype], "id")
         return {
-            f"{PE}.{endpoint_of[subresource]}",
+            f"{PE}.{endpoint_of[(resource_id, subresource)]}",
             f"{LINK}.{link_of[PRIVATE_DNS_ZONES[subresource]]}",
         } <= set(resource["depends_on"])
 
     _, app = by_name(doc, "azurerm_container_app", f"ca-idkit-api-{env}")
     _, worker = only(doc, "azurerm_container_group")
     assert waits_for(app, "registry") and waits_for(app, "vault") and waits_for(app, "blob")
+    assert waits_for(app, "Sql"), "Cosmos DB data grants carry the account's endpoint"
     assert waits_for(worker, "registry") and waits_for(worker, "blob")
     assert any(d.startswith("azurerm_role_assignment.") for d in worker["depends_on"])
+    # web: the image pull (registry) and its Key Vault reference (vault), besides `data`.
+    _, web = only(doc, WEB_APP)
+    assert waits_for(web, "registry") and waits_for(web, "vault") and waits_for(web, "blob")
+    # func: its host storage's blob, queue and table endpoints, and Cosmos DB.
+    _, func = only(doc, FUNCTION_APP)
+    for subresource in HOST_STORAGE_SUBRESOURCES:
+        assert waits_for(func, subresource, host_storage), subresource
+    assert waits_for(func, "Sql")
+    assert not waits_for(func, "blob"), "func reads nothing from the `data` account"
+    for app_ in (web, func):
+        assert any(d.startswith("azurerm_role_assignment.") for d in app_["depends_on"])
+
+
+@pytest.mark.parametrize("env", PRIVATE)
+def test_web_and_function_apps_go_out_through_the_vnet(env, stack_json):
+    doc = stack_json(env)
+    subnet_key, subnet = by_name(doc, SUBNET, "snet-appservice")
+    (delegation,) = subnet["delegation"]
+    assert delegation["service_delegation"]["name"] == "Microsoft.Web/serverFarms"
+    assert subnet["default_outbound_access_enabled"] is False
+    subnet_id = ref(SUBNET, subnet_key, "id")
+    nats = resources(doc, "azurerm_subnet_nat_gateway_association").values()
+    assert any(a["subnet_id"] == subnet_id for a in nats), "egress through the NAT gateway"
+    nsg = by_name(doc, "azurerm_network_security_group", f"nsg-idkit-appservice-{env}")[1]
+    assert [(r["access"], r["source_address_prefix"]) for r in nsg["security_rule"]] == [
+        ("Deny", "*")
+    ], "outbound-only subnet: inbound closed"
+    web, func = only(doc, WEB_APP)[1], only(doc, FUNCTION_APP)[1]
+    for app in (web, func):
+        assert app["virtual_network_subnet_id"] == subnet_id
+        assert app["site_config"]["vnet_route_all_enabled"] is True
+    assert web["vnet_image_pull_enabled"] is True, "the private registry is reached via the VNet"
+    assert web["public_network_access_enabled"] is True, "inbound stays as configured"
 
 
 def test_only_public_stacks_and_the_state_backend_have_network_skips(synth_outdir):
@@ -379,6 +458,51 @@ def test_private_endpoint_for_any_resource_in_one_call():
     assert len(resources(doc, LINK)) == 2
 
 
+def _storage(stack, construct_id="st", name="stshop"):
+    return IdentityOnlyStorage(
+        stack, construct_id, IdentityOnlyStorageProps(name, "rg", "westeurope")
+    )
+
+
+def test_a_storage_account_gets_one_endpoint_and_zone_per_subresource():
+    stack = new_stack()
+    zones = PrivateDnsZones(stack, "dns", resource_group_name="rg", virtual_network_id=VNET_ID)
+    storage = _storage(stack)
+    reader = UserAssignedIdentity(
+        stack, "reader", UserAssignedIdentityProps("id-reader", "rg", "westeurope")
+    )
+    workload = user_assigned_identity.UserAssignedIdentity(
+        stack, "workload", name="id-workload", resource_group_name="rg", location="westeurope"
+    )
+    reader.grant("Storage Queue Data Contributor", storage.target).apply_before(workload)
+    made = storage.add_private_endpoints(SUBNET_ID + "pe", zones, HOST_STORAGE_SUBRESOURCES)
+    doc = synth(stack)
+    _, account = only(doc, "azurerm_storage_account")
+    assert account["public_network_access_enabled"] is False
+    by_sub = {
+        e["private_service_connection"]["subresource_names"][0]: e
+        for e in resources(doc, PE).values()
+    }
+    assert sorted(by_sub) == sorted(HOST_STORAGE_SUBRESOURCES)
+    assert len(made) == 3 and all(isinstance(e, PrivateEndpointFor) for e in made)
+    assert {sub: e["name"] for sub, e in by_sub.items()} == {
+        "blob": "pe-stshop-blob",
+        "queue": "pe-stshop-queue",
+        "table": "pe-stshop-table",
+    }
+    zone_names = {key: z["name"] for key, z in resources(doc, ZONE).items()}
+    for sub, endpoint in by_sub.items():
+        (zone_id,) = endpoint["private_dns_zone_group"]["private_dns_zone_ids"]
+        assert zone_names[zone_id.split(".")[1]] == PRIVATE_DNS_ZONES[sub]
+    assert len(resources(doc, LINK)) == 3
+    # A grant on the account (made before the endpoints) waits for all three.
+    waits = set(resources(doc, "azurerm_user_assigned_identity")["workload"]["depends_on"])
+    assert {f"{PE}.{key}" for key in resources(doc, PE)} <= waits
+    assert {f"{LINK}.{key}" for key in resources(doc, LINK)} <= waits
+    # The blob endpoint keeps the construct path add_private_endpoint() always gave it.
+    assert made[0].node.path == "test/st/private-endpoint"
+
+
 def test_endpoints_of_one_service_share_its_zone():
     stack = new_stack()
     zones = PrivateDnsZones(stack, "dns", resource_group_name="rg", virtual_network_id=VNET_ID)
@@ -427,6 +551,22 @@ def test_endpoints_of_one_service_share_its_zone():
             "private-endpoint-dns-zone",
         ),
         (lambda stack, zones: zones.zone(""), "private-dns-zone-name"),
+        (
+            lambda stack, zones: _storage(stack).add_private_endpoint(
+                "s", zones, subresource="registry"
+            ),
+            "private-endpoint-subresource",
+        ),
+        (
+            lambda stack, zones: _storage(stack).add_private_endpoints("s", zones, ()),
+            "private-endpoint-subresource",
+        ),
+        (
+            lambda stack, zones: _storage(stack).add_private_endpoints(
+                "s", zones, ("blob", "queue", "queue")
+            ),
+            "private-endpoint-twice",
+        ),
     ],
 )
 def test_bad_private_endpoint_input_is_refused(build, rule):
