@@ -117,6 +117,22 @@ def test_public_network_access_back_to_default_is_medium(tmp_path):
     assert flag in severities(result), severities(result)
 
 
+def test_public_network_access_reopened_next_to_a_private_endpoint_is_high(tmp_path):
+    """The synth diff sees the private posture the same way: the stack keeps an endpoint."""
+    acr = {"name": "acrapp", "public_network_access_enabled": False}
+    endpoint = {"pe": {"name": "pe-acr", "subnet_id": "${azurerm_subnet.endpoints.id}"}}
+    result = run(
+        tmp_path,
+        resources(azurerm_container_registry={"acr": acr}, azurerm_private_endpoint=endpoint),
+        resources(
+            azurerm_container_registry={"acr": {**acr, "public_network_access_enabled": True}},
+            azurerm_private_endpoint=endpoint,
+        ),
+    )
+    flag = ("high", "public-network-access", "azurerm_container_registry.acr")
+    assert flag in severities(result), severities(result)
+
+
 # --- who can sign in as the identity ---------------------------------------------------------
 
 

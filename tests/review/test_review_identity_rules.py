@@ -877,3 +877,24 @@ def test_function_storage_key_unknown_counts_only_when_configured_from_a_key(tmp
     assert_flag(flags(tmp_path, keyed), "high", "app-setting-credential", FUNC)
     computed = plan(rc(FUNC, ["create"], None, pending, unknown=unknown))
     assert_no_flag(flags(tmp_path, computed), "app-setting-credential")
+
+
+def test_public_network_access_turned_on_in_a_private_environment_is_high(tmp_path):
+    """Issue 16 + 14: where the stack keeps private endpoints, reopening a data service
+    to the internet is high; the same change without endpoints stays medium."""
+    acr = "azurerm_container_registry.acr"
+    closed = {"name": "x", "public_network_access_enabled": False}
+    opened = closed | {"public_network_access_enabled": True}
+    endpoint = rc(
+        "azurerm_private_endpoint.acr",
+        ["no-op"],
+        {"name": "pe-acr", "subnet_id": "/s"},
+        {"name": "pe-acr", "subnet_id": "/s"},
+    )
+    result = flags(tmp_path, plan(rc(acr, ["update"], closed, opened), endpoint))
+    assert_flag(result, "high", "public-network-access", acr)
+    assert "private endpoints" in by_rule(result, "public-network-access")[0]["message"]
+    removed = rc("azurerm_private_endpoint.acr", ["delete"], {"name": "pe-acr"}, None)
+    still_medium = flags(tmp_path, plan(rc(acr, ["update"], closed, opened), removed))
+    assert_flag(still_medium, "medium", "public-network-access", acr)
+    only_low(flags(tmp_path, plan(rc(acr, ["update"], opened, closed), endpoint)))

@@ -91,6 +91,9 @@ class Context:
     new_objects: set[str] = field(default_factory=set)
     grants_removed: dict[tuple, list[Change]] = field(default_factory=dict)
     grants_added: dict[tuple, list[Change]] = field(default_factory=dict)
+    # Stacks (plan: "") that keep a private endpoint: their data services are meant to be
+    # private (the kit's `private` network posture, README "Network posture").
+    private_stacks: set[str] = field(default_factory=set)
 
 
 # --- attribute helpers -----------------------------------------------------------------------
@@ -788,8 +791,12 @@ def access_policy_rules(c: Change, ctx: Context) -> Iterator[Flag]:
         )
 
 
+PRIVATE_ENDPOINT = "azurerm_private_endpoint"
+
+
 def exposure_rules(c: Change, ctx: Context) -> Iterator[Flag]:
-    """Public network access turned back on for a data-bearing resource."""
+    """Public network access turned back on for a data-bearing resource: medium, high
+    in a stack that keeps private endpoints (a `private` environment)."""
     switch = attr.PUBLIC_ACCESS
     if c.type not in switch.types or c.before is None or c.after is None or c.action == "delete":
         return
@@ -801,6 +808,15 @@ def exposure_rules(c: Change, ctx: Context) -> Iterator[Flag]:
         text = f"It changes to {attr.opened_by(switch, c.after)}, turning {switch.what} back on"
     else:
         text = f"Its {switch.setting} is known only after apply and may turn {switch.what} on"
+    if c.stack in ctx.private_stacks:
+        yield _flag(
+            c,
+            Severity.HIGH,
+            switch.rule,
+            f"{text}, {switch.why}, in an environment whose data services are private (it has "
+            "private endpoints): the service becomes reachable from the internet again.",
+        )
+        return
     yield _flag(c, Severity.MEDIUM, switch.rule, f"{text}, {switch.why}.")
 
 
@@ -872,9 +888,12 @@ def _low(c: Change, ctx: Context) -> Flag:
 def _index(changes: list[Change], ctx: Context) -> None:
     """What rules need to know across changes: new objects, and grants gone and made."""
     ctx.new_objects, ctx.grants_removed, ctx.grants_added = set(), {}, {}
+    ctx.private_stacks = set()
     for c in changes:
         if c.mode != "managed":
             continue
+        if c.type == PRIVATE_ENDPOINT and c.after is not None and c.action != "delete":
+            ctx.private_stacks.add(c.stack)
         if c.action in ("create", "replace"):
             ctx.new_objects.add(c.address)
         if c.type != ROLE_ASSIGNMENT:
