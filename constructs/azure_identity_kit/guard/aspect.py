@@ -12,6 +12,7 @@ and `cdktf synth` fail; warnings are recorded and printed by `synth_or_explain`.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import jsii
@@ -27,6 +28,17 @@ SUPPRESSION_METADATA = "azure-identity-kit/guard-suppression"
 SUPPRESSIONS_KEY = "guard_suppressions"
 """Key under a resource's "//" in cdk.tf.json listing the suppressions that cover it."""
 MIN_REASON_LENGTH = 10
+
+_PRIVATE_NETWORK: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def declare_private_network(stack: IConstruct) -> None:
+    """Say that a stack's data services are meant to be private: the guard then
+    warns on every one with public access on (`private-data-service-public`),
+    even before any private endpoint exists. (A stack with private endpoints
+    is treated as private without this.)"""
+    _PRIVATE_NETWORK.add(stack)
+
 
 _ERROR = "@cdktf/error"
 _WARNING = "@cdktf/warn"
@@ -162,7 +174,7 @@ def check_stack(stack: TerraformStack) -> list[Finding]:
         for construct in stack.node.find_all()
         if isinstance(construct, UserAssignedIdentity)
     ]
-    findings = evaluate(stack.to_terraform(), identities)
+    findings = evaluate(stack.to_terraform(), identities, private_network=stack in _PRIVATE_NETWORK)
     suppressed = _suppressions_for(stack, stack_path)
     by_path = {path: entries for path, (_, entries) in suppressed.items()}
     for finding in findings:
