@@ -1,13 +1,14 @@
 """Where a container app's milliseconds go: jsii round trips by kind and by the
 kit's function that caused them, for the scale series (bench/scale_app.py).
 
-    .venv/bin/python bench/profile_app.py [N=100]
+    .venv/bin/python bench/profile_app.py [N=100] [--guard]
 
 Builds one stack with 1 app and one with N apps in-process (main.py's
 speed-ups on) and reports, per extra app: jsii calls by kind (create, get,
 set, invoke, static invoke, callbacks from Node), the kit function that made
 them (the innermost frame under constructs/azure_identity_kit or bench/),
-and wall time split into build and synth. Counting wraps jsii's Kernel
+and wall time split into build and synth; `--guard` adds the least-privilege
+guard (apply_guard), as the project's stacks and a user's app have. Counting wraps jsii's Kernel
 methods; it does not change what is synthesized. No timing here is a test.
 """
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import jsii  # noqa: E402
 import scale_app  # noqa: E402  (imports the kit, cdktf and the provider)
 from azure_identity_kit._cdktf import skip_type_checks  # noqa: E402
+from azure_identity_kit.guard import apply_guard  # noqa: E402
 from jsii._kernel import Kernel  # noqa: E402
 
 KINDS = ("create", "get", "set", "invoke", "sinvoke", "sget", "complete")
@@ -69,13 +71,15 @@ class Counter:
         setattr(Kernel, kind, counting(kernel_method))
 
 
-def measure(counter: Counter, apps: int) -> dict[str, float]:
+def measure(counter: Counter, apps: int, guard: bool) -> dict[str, float]:
     outdir = tempfile.mkdtemp(prefix="profile-")
     counter.by_kind.clear()
     counter.by_site.clear()
     counter.active = True
     start = time.perf_counter()
     app = scale_app.build_scale_app(apps, outdir)
+    if guard:
+        apply_guard(app)
     built = time.perf_counter()
     app.synth()
     done = time.perf_counter()
@@ -89,14 +93,15 @@ def measure(counter: Counter, apps: int) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
-    apps = int(argv[0]) if argv else 100
+    apps = int(next((a for a in argv if a.isdigit()), "100"))
+    guard = "--guard" in argv
     skip_type_checks()
     counter = Counter()
     for kind in KINDS:
         counter.wrap(kind)
-    measure(counter, 1)  # warm-up: first-use imports of binding modules
-    one = measure(counter, 1)
-    many = measure(counter, apps)
+    measure(counter, 1, guard)  # warm-up: first-use imports of binding modules
+    one = measure(counter, 1, guard)
+    many = measure(counter, apps, guard)
     extra = apps - 1
     per = lambda key: (many[key] - one[key]) / extra * 1000  # noqa: E731
     print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from azure_identity_kit.errors import KitValidationError
 
@@ -17,6 +18,15 @@ PLACEHOLDER_SSH_PUBLIC_KEY = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMHZtuQiQa9Oc8Wa7gxtyVvRfLoefHQFS7MOW1OBv3eQ "
     "placeholder-replace-me"
 )
+
+
+NetworkPosture = Literal["public", "private"]
+"""How an environment's data services are reached (README, "Network posture"):
+- public: on their public endpoints, by Entra ID and role assignments only; the
+  Container Apps environment is not in the VNet;
+- private: only through private endpoints in the VNet (public access off); the
+  Container Apps environment, the worker and the VM are in the VNet, and egress
+  from the worker and VM subnets is a NAT gateway with a static IP."""
 
 
 @dataclass(frozen=True)
@@ -51,10 +61,27 @@ class EnvironmentConfig:
     ops_ssh_public_keys: tuple[str, ...] = (PLACEHOLDER_SSH_PUBLIC_KEY,)
     """OpenSSH public keys for the `ops` VM admin. Default: a placeholder (see above)."""
 
+    # Network posture (issue 14). Subnets below are created only with `private`.
+    network_posture: NetworkPosture = "public"
+    """'public' or 'private' (see NetworkPosture). `private` needs registry_sku Premium
+    (ACR private endpoints) and worker_private. Default: public."""
+    api_public_ingress: bool = True
+    """With `private`: the Container Apps environment gets a public load balancer (True),
+    or an internal one reachable only from the VNet (False). Default: True."""
+    apps_subnet_prefix: str = "10.40.4.0/24"
+    """Subnet delegated to Microsoft.App/environments (workload profiles: /27 at least;
+    a /24 leaves room for ~1,200 Consumption replicas). Fixed once the environment exists."""
+    endpoints_subnet_prefix: str = "10.40.3.0/24"
+    """Subnet for the private endpoints of the registry, vault, storage, Cosmos DB and SQL."""
+    app_service_subnet_prefix: str = "10.40.5.0/26"
+    """Subnet delegated to Microsoft.Web/serverFarms for the VNet integration of `web` and
+    `func` (one plan; /26 leaves room for the plan to scale out, /28 is the minimum)."""
+
     # Data stores (issue 13): Cosmos DB (NoSQL) and Azure SQL, Entra ID only.
     cosmos_public_network_access: bool = True
     """Cosmos DB account reachable from public networks (data still needs an Entra ID
-    token and a data role). Off needs a private endpoint for the apps."""
+    token and a data role). Off needs a private endpoint for the apps (the `private`
+    posture adds one; the guard warns on a private environment with this on)."""
     sql_public_network_access: bool = True
     """Azure SQL server reachable from public networks (Entra ID sign-in only); the
     `api` (Container Apps without VNet) connects through 'Allow Azure services'."""
@@ -85,6 +112,36 @@ class EnvironmentConfig:
     msi_client_id: str | None = None
     """In 'msi' mode, the user-assigned identity's client ID. IDKIT_MSI_CLIENT_ID wins."""
 
+    def __post_init__(self) -> None:
+        where = f"app/{self.name}"
+        if self.network_posture not in get_args(NetworkPosture):
+            raise KitValidationError(
+                where,
+                "network-posture",
+                f"network_posture '{self.network_posture}' is not a network posture.",
+                "Use 'public' or 'private'.",
+            )
+        if self.private and self.registry_sku.lower() != "premium":
+            raise KitValidationError(
+                where,
+                "private-registry-sku",
+                f"A private environment needs a Premium registry (ACR private endpoints are "
+                f"Premium only); '{self.name}' has {self.registry_sku}.",
+                "Set registry_sku='Premium' in stacks/config.py.",
+            )
+        if self.private and not self.worker_private:
+            raise KitValidationError(
+                where,
+                "private-worker-public",
+                "A private environment's worker must be in the VNet to pull from the private "
+                "registry.",
+                "Set worker_private=True in stacks/config.py.",
+            )
+
+    @property
+    def private(self) -> bool:
+        return self.network_posture == "private"
+
     def resource_name(self, abbreviation: str, *parts: str) -> str:
         """Azure CAF style: `<abbr>-<workload>[-<part>...]-<env>`."""
         return "-".join((abbreviation, self.workload, *parts, self.name))
@@ -97,7 +154,15 @@ class EnvironmentConfig:
 ENVIRONMENTS: dict[str, EnvironmentConfig] = {
     "dev": EnvironmentConfig(name="dev", dapr_state_store=True, tags={"environment": "dev"}),
     "staging": EnvironmentConfig(
-        name="staging", api_min_replicas=1, worker_private=True, tags={"environment": "staging"}
+        name="staging",
+        api_min_replicas=1,
+        registry_sku="Premium",  # ACR private endpoints are Premium only
+        worker_private=True,
+        network_posture="private",
+        api_public_ingress=False,  # staging's API is reachable from the VNet only
+        cosmos_public_network_access=False,
+        sql_public_network_access=False,
+        tags={"environment": "staging"},
     ),
     "prod": EnvironmentConfig(
         name="prod",
@@ -110,6 +175,9 @@ ENVIRONMENTS: dict[str, EnvironmentConfig] = {
         app_plan_zone_balancing=True,
         prevent_destroy=True,
         worker_private=True,
+        network_posture="private",
+        cosmos_public_network_access=False,
+        sql_public_network_access=False,
         tags={"environment": "prod"},
     ),
 }

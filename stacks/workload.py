@@ -4,7 +4,7 @@ team would deploy an identity-only container app."""
 from __future__ import annotations
 
 from azure_identity_kit import (
-    ACI_SUBNET_DELEGATION,
+    HOST_STORAGE_SUBRESOURCES,
     AciContainerSpec,
     AciPrivateNetwork,
     AciPublicNetwork,
@@ -32,6 +32,9 @@ from azure_identity_kit import (
     KeyVaultSecretRef,
     LinuxServicePlan,
     LinuxServicePlanProps,
+    PrivateEndpointFor,
+    PrivateEndpointForProps,
+    PrivateLinkService,
     RbacKeyVault,
     RbacKeyVaultProps,
     SqlDatabase,
@@ -54,12 +57,12 @@ from azure_identity_kit.azurerm import (
     data_azurerm_client_config,
     log_analytics_workspace,
     resource_group,
-    subnet,
-    virtual_network,
 )
+from azure_identity_kit.guard import declare_private_network
 
 from .backend import configure_deployment
 from .config import EnvironmentConfig
+from .network import WORKER_PORT, Network, add_internal_apps_dns, build_network
 
 
 class WorkloadStack(TerraformStack):
@@ -89,6 +92,9 @@ class WorkloadStack(TerraformStack):
             retention_in_days=30,
             tags=tags,
         )
+        network = build_network(self, config, rg_name)
+        if config.private:  # the guard warns on any data service left public
+            declare_private_network(self)
         environment = container_app_environment.ContainerAppEnvironment(
             self,
             "container-apps",
@@ -96,8 +102,11 @@ class WorkloadStack(TerraformStack):
             resource_group_name=rg_name,
             location=location,
             log_analytics_workspace_id=logs.id,
+            **_environment_network(config, network),
             tags=tags,
         )
+        if config.private and not config.api_public_ingress:
+            add_internal_apps_dns(self, config, network, environment, rg_name)
         registry = IdentityOnlyRegistry(
             self,
             "registry",
@@ -106,6 +115,9 @@ class WorkloadStack(TerraformStack):
                 resource_group_name=rg_name,
                 location=location,
                 sku=config.registry_sku,
+                # The worker (Container Instances) pulls through the platform, which
+                # reaches a private registry only as a trusted service.
+                trusted_services_bypass=config.private,
                 tags=tags,
             ),
         )
@@ -134,6 +146,28 @@ class WorkloadStack(TerraformStack):
         )
 
         cosmos, items, sql, app_database = self._add_data_stores(rg_name, logs.id)
+        if network.dns_zones is not None and network.endpoints_subnet is not None:
+            for service in (registry, storage, vault):
+                service.add_private_endpoint(network.endpoints_subnet.id, network.dns_zones)
+            # Cosmos DB and SQL are private by configuration (public access off).
+            for purpose, store, group in (
+                ("cosmos", cosmos, "Sql"),
+                ("sql", sql, "sqlServer"),
+            ):
+                PrivateEndpointFor(
+                    self,
+                    f"{purpose}-endpoint",
+                    PrivateEndpointForProps(
+                        service=PrivateLinkService.of(
+                            store.resource, group, name=config.resource_name(purpose)
+                        ),
+                        subnet_id=network.endpoints_subnet.id,
+                        dns_zones=network.dns_zones,
+                        resource_group_name=rg_name,
+                        location=location,
+                        tags=tags,
+                    ),
+                )
 
         # Two identities: one that can only pull, one the code uses.
         pull_identity = self._identity("api-pull-identity", "api-pull", rg_name)
@@ -209,8 +243,8 @@ class WorkloadStack(TerraformStack):
                 storage.resource,
             )
 
-        self._add_network_worker_and_ops(rg_name, registry, storage, vault)
-        self._add_web_and_functions(rg_name, registry, storage, vault, cosmos, items)
+        self._add_worker_and_ops(rg_name, network, registry, storage, vault)
+        self._add_web_and_functions(rg_name, network, registry, storage, vault, cosmos, items)
 
     def _add_data_stores(
         self, rg_name: str, workspace_id: str
@@ -262,52 +296,19 @@ class WorkloadStack(TerraformStack):
             )
         return cosmos, items, sql, app_database
 
-    def _add_network_worker_and_ops(
+    def _add_worker_and_ops(
         self,
         rg_name: str,
+        network: Network,
         registry: IdentityOnlyRegistry,
         storage: IdentityOnlyStorage,
         vault: RbacKeyVault,
     ) -> None:
-        """A VNet, the `worker` container group and the `ops` VM (issue 3)."""
+        """The `worker` container group and the `ops` VM in the VNet (issue 3)."""
         config = self.config
         tags = dict(config.tags)
         location = config.location
-
-        vnet = virtual_network.VirtualNetwork(
-            self,
-            "network",
-            name=config.resource_name("vnet"),
-            resource_group_name=rg_name,
-            location=location,
-            address_space=[config.vnet_address_space],
-            tags=tags,
-        )
-        worker_subnet = subnet.Subnet(
-            self,
-            "worker-subnet",
-            name="snet-worker",
-            resource_group_name=rg_name,
-            virtual_network_name=vnet.name,
-            address_prefixes=[config.worker_subnet_prefix],
-            delegation=[
-                subnet.SubnetDelegation(
-                    name="container-instances",
-                    service_delegation=subnet.SubnetDelegationServiceDelegation(
-                        name=ACI_SUBNET_DELEGATION,
-                        actions=["Microsoft.Network/virtualNetworks/subnets/action"],
-                    ),
-                )
-            ],
-        )
-        ops_subnet = subnet.Subnet(
-            self,
-            "ops-subnet",
-            name="snet-ops",
-            resource_group_name=rg_name,
-            virtual_network_name=vnet.name,
-            address_prefixes=[config.ops_subnet_prefix],
-        )
+        worker_subnet, ops_subnet = network.worker_subnet, network.ops_subnet
         storage.add_container("results")
 
         # The worker pulls with its own pull-only identity and writes results
@@ -321,14 +322,14 @@ class WorkloadStack(TerraformStack):
                 name=config.resource_name("ci", "worker"),
                 resource_group_name=rg_name,
                 location=location,
-                registry=registry.resource,
+                registry=registry.ref,
                 pull_identity=worker_pull_identity,
                 runtime_identity=worker_identity,
                 containers=[
                     AciContainerSpec(
                         name="worker",
                         image=f"{registry.resource.login_server}/{config.worker_image}",
-                        ports=[8080],
+                        ports=[WORKER_PORT],
                         env={
                             "RESULTS_CONTAINER_URL": (
                                 f"{storage.resource.primary_blob_endpoint}results"
@@ -369,16 +370,19 @@ class WorkloadStack(TerraformStack):
         self._output_identities(new_identities)
         TerraformOutput(self, "ops_vm_principal_id", value=ops.system_principal_id)
         self.identities.update(new_identities)
-        self.network = vnet
+        self.network = network.vnet
         self.worker = worker
         self.ops = ops
 
         if config.prevent_destroy:
             _prevent_destroy(worker_pull_identity.resource, worker_identity.resource)
+            if network.egress_ip is not None:  # a new one would break partners' allow-lists
+                _prevent_destroy(network.egress_ip)
 
     def _add_web_and_functions(
         self,
         rg_name: str,
+        network: Network,
         registry: IdentityOnlyRegistry,
         storage: IdentityOnlyStorage,
         vault: RbacKeyVault,
@@ -386,10 +390,19 @@ class WorkloadStack(TerraformStack):
         items: CosmosContainer,
     ) -> None:
         """One Linux plan, the `web` app and the `func` app (issue 12); `func`
-        writes to the Cosmos `items` container (issue 13)."""
+        writes to the Cosmos `items` container (issue 13). With `private`, both
+        are integrated with the VNet (outbound) and func's host storage is
+        reached through private endpoints (issue 14)."""
         config = self.config
         tags = dict(config.tags)
         location = config.location
+        # Outbound through the VNet: the private registry, vault and storage
+        # resolve to their private endpoints (nothing for `public`: dev unchanged).
+        vnet = (
+            {"virtual_network_subnet_id": network.app_service_subnet.id}
+            if network.app_service_subnet is not None
+            else {}
+        )
         plan = LinuxServicePlan(
             self,
             "app-plan",
@@ -432,6 +445,7 @@ class WorkloadStack(TerraformStack):
                     )
                 ],
                 public_network_access_enabled=config.apps_public,
+                **vnet,
                 health_check_path="/healthz",
                 tags=tags,
             ),
@@ -451,6 +465,12 @@ class WorkloadStack(TerraformStack):
                 tags=tags,
             ),
         )
+        if network.dns_zones is not None and network.endpoints_subnet is not None:
+            # Blob, queue and table, each with its endpoint and DNS zone; the host
+            # storage grants carry them, so func waits for all three.
+            func_storage.add_private_endpoints(
+                network.endpoints_subnet.id, network.dns_zones, HOST_STORAGE_SUBRESOURCES
+            )
         func_identity = self._identity("func-identity", "func", rg_name)
         func = FunctionAppWithIdentity(
             self,
@@ -464,6 +484,7 @@ class WorkloadStack(TerraformStack):
                 runtime_identity=func_identity,
                 triggers=[FunctionTrigger.QUEUE],
                 public_network_access_enabled=config.apps_public,
+                **vnet,
                 tags=tags,
             ),
         )
@@ -506,6 +527,24 @@ class WorkloadStack(TerraformStack):
                 tags=dict(self.config.tags),
             ),
         )
+
+
+def _environment_network(config: EnvironmentConfig, network: Network) -> dict[str, object]:
+    """Container Apps in the VNet (`private`): a workload profiles environment (the
+    type that takes a /27 or larger delegated subnet, NSGs and NAT egress; only its
+    free Consumption profile, no dedicated nodes), with an internal load balancer
+    unless the API is public. Nothing for `public`: dev's environment is unchanged."""
+    if network.apps_subnet is None:
+        return {}
+    return {
+        "infrastructure_subnet_id": network.apps_subnet.id,
+        "internal_load_balancer_enabled": not config.api_public_ingress,
+        "workload_profile": [
+            container_app_environment.ContainerAppEnvironmentWorkloadProfile(
+                name="Consumption", workload_profile_type="Consumption"
+            )
+        ],
+    }
 
 
 def _prevent_destroy(*resources: TerraformResource) -> None:

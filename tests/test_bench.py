@@ -50,7 +50,7 @@ def test_naive_app_imports_the_provider_the_usual_way():
 
 def test_tree_sampler_sees_python_and_its_peak_memory():
     run = _load("run")
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.1)"])
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)"])
     sampler = run.TreeSampler(child.pid)
     sampler.start()
     child.wait()

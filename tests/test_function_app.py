@@ -276,3 +276,23 @@ def test_y1_refusal_names_the_plans_that_work():
     message = str(error.value)
     assert "Azure Files" in message and "key" in message
     assert "FC1" in message and "P0v3" in message
+
+
+INTEGRATION_SUBNET = f"{RG}/providers/Microsoft.Network/virtualNetworks/v/subnets/snet-appservice"
+
+
+@pytest.mark.parametrize(("plan", "rtype"), [(DEDICATED, FUNC), (FLEX_PLAN, FLEX)])
+def test_vnet_integration_routes_all_host_traffic_through_the_vnet(plan, rtype):
+    stack = new_stack()
+    _app(stack, service_plan=plan, virtual_network_subnet_id=INTEGRATION_SUBNET)
+    _, app = only(synth(stack), rtype)
+    assert app["virtual_network_subnet_id"] == INTEGRATION_SUBNET
+    assert app["site_config"]["vnet_route_all_enabled"] is True
+
+
+def test_no_vnet_settings_without_a_subnet():
+    stack = new_stack()
+    _app(stack)
+    _, app = only(synth(stack), FUNC)
+    assert "virtual_network_subnet_id" not in app
+    assert "vnet_route_all_enabled" not in app["site_config"]

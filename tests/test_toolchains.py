@@ -44,6 +44,19 @@ EXPECTED_DIFFERENCES = {
     # azurerm 5 inverted the Cosmos DB key switch (azurerm.COSMOS_LOCAL_AUTH_OFF).
     ("azurerm_cosmosdb_account", "local_authentication_disabled", "<value>", ABSENT),
     ("azurerm_cosmosdb_account", "local_authentication_enabled", ABSENT, "<value>"),
+    # azurerm 5 puts private DNS records and VNet links in their zone by its ID
+    # (azurerm.private_dns_zone_parent) instead of zone name + resource group.
+    ("azurerm_private_dns_a_record", "zone_name", "<reference>", ABSENT),
+    ("azurerm_private_dns_a_record", "resource_group_name", "<reference>", ABSENT),
+    ("azurerm_private_dns_a_record", "private_dns_zone_id", ABSENT, "<reference>"),
+    (
+        "azurerm_private_dns_zone_virtual_network_link",
+        "private_dns_zone_name",
+        "<reference>",
+        ABSENT,
+    ),
+    ("azurerm_private_dns_zone_virtual_network_link", "resource_group_name", "<reference>", ABSENT),
+    ("azurerm_private_dns_zone_virtual_network_link", "private_dns_zone_id", ABSENT, "<reference>"),
     # azurerm 5 has scale-rule identities (azurerm.SCALE_RULE_IDENTITY_NATIVE): the
     # queue rule is the app's own custom_scale_rule, so the azapi PATCH and the
     # ignore_changes that protected it are gone.

@@ -237,3 +237,62 @@ def test_plan_is_linux():
     with pytest.raises(KitValidationError) as error:
         LinuxServicePlan(stack, "bad", LinuxServicePlanProps("asp x", "rg", "westeurope"))
     assert error.value.rule_id == "name-service-plan"
+
+
+INTEGRATION_SUBNET = f"{RG}/providers/Microsoft.Network/virtualNetworks/v/subnets/snet-appservice"
+
+
+def test_vnet_integration_routes_everything_and_pulls_through_the_vnet():
+    stack = new_stack()
+    WebAppWithIdentity(
+        stack,
+        "web",
+        _props(image="web:1", registry=REGISTRY, virtual_network_subnet_id=INTEGRATION_SUBNET),
+    )
+    _, app = only(synth(stack), WEB)
+    assert app["virtual_network_subnet_id"] == INTEGRATION_SUBNET
+    assert app["site_config"]["vnet_route_all_enabled"] is True
+    assert app["vnet_image_pull_enabled"] is True
+
+
+@pytest.mark.parametrize(
+    ("overrides", "absent"),
+    [
+        ({}, {"virtual_network_subnet_id", "vnet_image_pull_enabled", "vnet_route_all_enabled"}),
+        (  # a code app has no image to pull
+            {"virtual_network_subnet_id": INTEGRATION_SUBNET},
+            {"vnet_image_pull_enabled"},
+        ),
+        (
+            {
+                "virtual_network_subnet_id": INTEGRATION_SUBNET,
+                "vnet_route_all_enabled": False,
+                "vnet_image_pull_enabled": False,
+                "image": "web:1",
+                "registry": REGISTRY,
+            },
+            {"vnet_image_pull_enabled", "vnet_route_all_enabled"},
+        ),
+    ],
+)
+def test_vnet_settings_only_where_they_apply(overrides, absent):
+    stack = new_stack()
+    WebAppWithIdentity(stack, "web", _props(**overrides))
+    _, app = only(synth(stack), WEB)
+    present = {key for key in app if key.startswith(("virtual_network", "vnet"))}
+    present |= {key for key in app["site_config"] if key.startswith("vnet")}
+    assert not present & absent, present
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"virtual_network_subnet_id": INTEGRATION_SUBNET, "vnet_image_pull_enabled": False}],
+)
+def test_pull_from_a_private_registry_needs_the_vnet(overrides):
+    private = RegistryRef(
+        REGISTRY.name, REGISTRY.resource_id, REGISTRY.login_server, network_restricted=True
+    )
+    with pytest.raises(KitValidationError) as raised:
+        WebAppWithIdentity(new_stack(), "web", _props(image="web:1", registry=private, **overrides))
+    assert raised.value.rule_id == "app-private-registry-pull"
+    assert raised.value.path.endswith("/web")

@@ -178,3 +178,27 @@ def test_tools_are_pinned_and_cached():
             )
         for cli in re.findall(r"cdktf-cli@\S+", path.read_text()):
             assert cli == "cdktf-cli@0.21.0", f"{path.name}: cdktf CLI must be 0.21.0, got {cli}"
+
+
+def test_sql_users_are_created_only_where_the_server_is_reachable():
+    """dev's SQL server is public: its job creates the database users on a GitHub-hosted
+    runner. staging's and prod's are private (README "Network posture"): their jobs run
+    on the self-hosted VNet runner named by IDKIT_VNET_RUNNER and create the users only
+    there; without it they skip that step with a warning instead of failing or lying."""
+    found = jobs(DEPLOY.read_text())
+    dev = found["deploy-dev"]
+    assert job_value(dev, "runs-on") == "ubuntu-latest"
+    assert "run: tools/sql/run-grants.sh dev" in dev
+    assert "IDKIT_VNET_RUNNER" not in dev
+    for env in ("staging", "prod"):
+        block = found[f"deploy-{env}"]
+        assert job_value(block, "runs-on") == "${{ vars.IDKIT_VNET_RUNNER || 'ubuntu-latest' }}"
+        steps = block.split("\n      - ")
+        grants = [step for step in steps if f"run: tools/sql/run-grants.sh {env}" in step]
+        sqlcmd = [step for step in steps if "uses: ./.github/actions/sqlcmd" in step]
+        assert len(grants) == 1 and len(sqlcmd) == 1, env
+        for step in (*grants, *sqlcmd):
+            assert "if: vars.IDKIT_VNET_RUNNER != ''" in step, f"{env}: {step}"
+        (notice,) = [step for step in steps if "if: vars.IDKIT_VNET_RUNNER == ''" in step]
+        assert "::warning" in notice and "GITHUB_STEP_SUMMARY" in notice
+        assert "run: |" in notice and "run: tools/sql" not in notice, "the notice runs no grant"

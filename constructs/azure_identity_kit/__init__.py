@@ -42,6 +42,7 @@ _EXPORTS = {
     "Grantable": "identity",
     "IdentityOnlyCosmosAccount": "cosmos",
     "IdentityOnlyCosmosAccountProps": "cosmos",
+    "HOST_STORAGE_SUBRESOURCES": "function_app",
     "HostStorage": "function_app",
     "IdentityOnlyRegistry": "registry",
     "IdentityOnlyRegistryProps": "registry",
@@ -53,8 +54,15 @@ _EXPORTS = {
     "KitValidationError": "errors",
     "LinuxServicePlan": "app_service",
     "LinuxServicePlanProps": "app_service",
+    "LinkedDnsZone": "private_link",
     "ManagedIdentities": "identity",
+    "NetworkPath": "identity",
     "PRINCIPAL_TYPE": "identity",
+    "PRIVATE_DNS_ZONES": "private_link",
+    "PrivateDnsZones": "private_link",
+    "PrivateEndpointFor": "private_link",
+    "PrivateEndpointForProps": "private_link",
+    "PrivateLinkService": "private_link",
     "QueueScaleRule": "container_app",
     "RbacKeyVault": "key_vault",
     "RbacKeyVaultProps": "key_vault",
@@ -80,6 +88,7 @@ _EXPORTS = {
     "enable_fast_synth": "synth",
     "grant": "identity",
     "grant_to": "identity",
+    "network_path_of": "identity",
 }
 
 __all__ = sorted(_EXPORTS)

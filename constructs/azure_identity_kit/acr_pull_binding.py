@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._cdktf import Construct, TerraformResource, is_token
 from .azurerm import container_registry
 from .errors import KitValidationError
-from .identity import AnyUserAssignedIdentity, Grant, GrantTarget, grant
+from .identity import (
+    AnyUserAssignedIdentity,
+    Grant,
+    GrantTarget,
+    NetworkPath,
+    grant,
+    network_path_of,
+)
 
 ACR_PULL = "AcrPull"
 # Login servers of Azure Container Registry in every cloud (public, China, US Gov).
@@ -29,6 +36,9 @@ class RegistryRef:
     """Registry reachable only through private endpoints. Default: False."""
     trusted_services_bypass: bool | None = None
     """Whether `network_rule_bypass_option = "AzureServices"` is set; None when unknown."""
+    network: NetworkPath | None = field(default=None, compare=False, repr=False)
+    """The registry's private endpoint and DNS, which a pull must wait for as well as for
+    AcrPull (IdentityOnlyRegistry sets it). Default: None."""
 
     @staticmethod
     def of(registry: container_registry.ContainerRegistry) -> RegistryRef:
@@ -36,6 +46,7 @@ class RegistryRef:
             name=registry.node.id,
             resource_id=registry.id,
             login_server=registry.login_server,
+            network=network_path_of(registry),
         )
 
     @staticmethod
@@ -87,7 +98,11 @@ class AcrPullBinding(Construct):
             self,
             identity,
             ACR_PULL,
-            GrantTarget(name=self.registry.name, resource_id=self.registry.resource_id),
+            GrantTarget(
+                name=self.registry.name,
+                resource_id=self.registry.resource_id,
+                network=self.registry.network,
+            ),
             description=f"Image pulls from registry '{self.registry.name}' by {identity.label}",
         )
         identity.grants.append(self.grant)

@@ -207,14 +207,18 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
                 else None
             ),
             public_network_access_enabled=props.public_network_access_enabled,
+            virtual_network_subnet_id=props.virtual_network_subnet_id,
             app_settings=dict(app_settings) or None,
             tags=dict(props.tags) or None,
         )
 
     def site_config_arguments(self, props: Any) -> dict[str, Any]:
         """site_config arguments every Linux site takes: no FTP(S), TLS 1.2 for app
-        and SCM, HTTP/2, no remote debugging."""
+        and SCM, HTTP/2, no remote debugging; with VNet integration, all outbound
+        traffic through the VNet."""
+        route_all = vnet_integrated(props) and props.vnet_route_all_enabled
         return dict(
+            vnet_route_all_enabled=True if route_all else None,
             always_on=props.always_on,
             ftps_state="Disabled",
             minimum_tls_version=MINIMUM_TLS_VERSION,
@@ -264,6 +268,11 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
                 "Set runtime_identity or key_vault_reference_identity.",
             )
         _validate_settings(path, props, self.reserved_settings)
+
+
+def vnet_integrated(props: Any) -> bool:
+    """The app has regional VNet integration (its outbound traffic leaves through a subnet)."""
+    return props.virtual_network_subnet_id is not None
 
 
 def _validate_settings(path: str, props: Any, reserved: Sequence[str]) -> None:

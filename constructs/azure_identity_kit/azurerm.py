@@ -96,7 +96,14 @@ from .azurerm_bindings import (  # noqa: E402  (the alias above)
     mssql_firewall_rule,
     mssql_server,
     mssql_server_extended_auditing_policy,
+    nat_gateway,
+    nat_gateway_public_ip_association,
     network_interface,
+    network_security_group,
+    private_dns_a_record,
+    private_dns_zone,
+    private_dns_zone_virtual_network_link,
+    private_endpoint,
     provider,
     public_ip,
     resource_group,
@@ -105,6 +112,8 @@ from .azurerm_bindings import (  # noqa: E402  (the alias above)
     storage_account,
     storage_container,
     subnet,
+    subnet_nat_gateway_association,
+    subnet_network_security_group_association,
     user_assigned_identity,
     virtual_machine_extension,
     virtual_network,
@@ -139,7 +148,14 @@ __all__ = [
     "mssql_firewall_rule",
     "mssql_server",
     "mssql_server_extended_auditing_policy",
+    "nat_gateway",
+    "nat_gateway_public_ip_association",
     "network_interface",
+    "network_security_group",
+    "private_dns_a_record",
+    "private_dns_zone",
+    "private_dns_zone_virtual_network_link",
+    "private_endpoint",
     "provider",
     "public_ip",
     "resource_group",
@@ -148,6 +164,8 @@ __all__ = [
     "storage_account",
     "storage_container",
     "subnet",
+    "subnet_nat_gateway_association",
+    "subnet_network_security_group_association",
     "user_assigned_identity",
     "virtual_machine_extension",
     "virtual_network",
@@ -171,6 +189,19 @@ def federated_credential_identity(identity_id: str, resource_group_name: str) ->
     if AZURERM_MAJOR >= 5:
         return {"user_assigned_identity_id": identity_id}
     return {"parent_id": identity_id, "resource_group_name": resource_group_name}
+
+
+def private_dns_zone_parent(
+    zone: "private_dns_zone.PrivateDnsZone", resource_group_name: str, *, name_field: str
+) -> dict[str, str]:
+    """Keyword arguments that put a private DNS record or VNet link in its zone.
+    azurerm 4: the zone's name (`name_field`: `zone_name` on records,
+    `private_dns_zone_name` on links) + `resource_group_name`; azurerm 5 replaced
+    both by `private_dns_zone_id` (5.10 bindings, r/private_dns_a_record and
+    r/private_dns_zone_virtual_network_link)."""
+    if AZURERM_MAJOR >= 5:
+        return {"private_dns_zone_id": zone.id}
+    return {name_field: zone.name, "resource_group_name": resource_group_name}
 
 
 # azurerm 5 turned `local_authentication_disabled` (true = keys off) into

@@ -31,6 +31,7 @@ from .identity import (
     Grantable,
     GrantTarget,
     grant_to,
+    network_path_of,
 )
 from .naming import COSMOS_ACCOUNT, COSMOS_CHILD, check_name
 
@@ -118,7 +119,12 @@ class IdentityOnlyCosmosAccount(Construct):
             name=self.resource.name,
             resource_group_name=props.resource_group_name,
         )
-        self.target = GrantTarget(name=construct_id, resource_id=self.resource.id)
+        # Its private endpoint (PrivateEndpointFor with PrivateLinkService.of(resource))
+        # joins this path; data grants carry it, so workloads wait for the endpoint too.
+        self.network = network_path_of(self.resource)
+        self.target = GrantTarget(
+            name=construct_id, resource_id=self.resource.id, network=self.network
+        )
         self.databases: dict[str, CosmosDatabase] = {}
         self.containers: dict[tuple[str, str], CosmosContainer] = {}
 
@@ -163,6 +169,7 @@ class IdentityOnlyCosmosAccount(Construct):
             target=GrantTarget(
                 name=f"{self.node.id}-{name}",
                 resource_id=f"{self.resource.id}/dbs/{resource.name}",
+                network=self.network,
             ),
         )
         self.databases[name] = database
@@ -225,6 +232,7 @@ class IdentityOnlyCosmosAccount(Construct):
             target=GrantTarget(
                 name=f"{self.node.id}-{database.name}-{name}",
                 resource_id=f"{self.resource.id}/dbs/{database.resource.name}/colls/{resource.name}",
+                network=self.network,
             ),
         )
         self.containers[(database.name, name)] = container

@@ -55,6 +55,14 @@ STORAGE_TABLE_DATA_CONTRIBUTOR = "Storage Table Data Contributor"
 STORAGE_QUEUE_DATA_CONTRIBUTOR = "Storage Queue Data Contributor"
 STORAGE_ACCOUNT_CONTRIBUTOR = "Storage Account Contributor"
 HOST_STORAGE_ROLES = (STORAGE_BLOB_DATA_OWNER, STORAGE_TABLE_DATA_CONTRIBUTOR)
+# The storage services the host uses on a Dedicated or Flex plan without a content
+# share: blobs (keys, leases, deployments), queues (triggers, poison queues) and
+# tables (diagnostic events, Durable). With the account private, each needs its
+# own private endpoint and DNS zone; `file` only for an Azure Files content share,
+# which the kit refuses. Microsoft Learn, "How to use a secured storage account
+# with Azure Functions" (azure-functions/configure-networking-how-to) and
+# "Storage considerations for Azure Functions".
+HOST_STORAGE_SUBRESOURCES = ("blob", "queue", "table")
 # One API version for every azapi call on App Service: the oldest GA version in
 # Azure/bicep-types-az with `keyVaultReferenceIdentity` on sites and the
 # `appsettings` element of `Microsoft.Web/sites/config` (../shared/arm-types).
@@ -161,6 +169,15 @@ class FunctionAppWithIdentityProps:
     """Flex Consumption: 512, 2048 or 4096. Default: 2048."""
     public_network_access_enabled: bool = True
     """Reachable from the internet; follow the environment's network design. Default: on."""
+    virtual_network_subnet_id: str | None = None
+    """Regional VNet integration: the app's outbound traffic leaves through this subnet
+    (delegated to Microsoft.Web/serverFarms, or Microsoft.App/environments on Flex
+    Consumption; /28 or larger, used by this one plan), so the host reaches private
+    endpoints, its host storage's too, through the VNet's private DNS zones. Default: none."""
+    vnet_route_all_enabled: bool = True
+    """With virtual_network_subnet_id: route *all* outbound traffic into the VNet, not only
+    private (RFC 1918) addresses, so NSGs and the NAT gateway apply to all of it
+    (`site_config.vnet_route_all_enabled`). Default: on."""
     always_on: bool = True
     """Dedicated plans: keep the host loaded so timers and queues fire. Default: on."""
     health_check_path: str | None = None

@@ -48,6 +48,51 @@ def slug(text: str) -> str:
     return _SLUG.sub("-", text.lower()).strip("-")
 
 
+class NetworkPath:
+    """What a workload must wait for, besides its grant, before it reaches a
+    resource's data plane: for a private resource, its private endpoint (with the
+    DNS zone group in it) and the private DNS zone's VNet link, so the first pull
+    or read does not race the DNS record.
+
+    Order-independent: a resource made to wait before an endpoint is added
+    waits for it too. Every grant on a target with a path carries it: whatever
+    depends on the grant (`Grant.apply_before`, `add_depends_on`) waits for both.
+    """
+
+    def __init__(self) -> None:
+        self.dependables: list[TerraformResource] = []
+        self._waiting: list[TerraformResource] = []
+
+    def add(self, *dependables: TerraformResource) -> None:
+        self.dependables.extend(dependables)
+        for resource in self._waiting:
+            add_depends_on(resource, dependables)
+
+    def apply_before(self, *resources: TerraformResource) -> None:
+        for resource in resources:
+            add_depends_on(resource, self._wait(resource))
+
+    def _wait(self, resource: TerraformResource) -> list[TerraformResource]:
+        """Remember `resource` for endpoints added later; what it must wait for now."""
+        if all(resource is not seen for seen in self._waiting):
+            self._waiting.append(resource)
+        return self.dependables
+
+
+# Role assignment -> the network path of its target; resource -> its own path.
+_PATHS: weakref.WeakKeyDictionary[object, NetworkPath] = weakref.WeakKeyDictionary()
+_RESOURCE_PATHS: weakref.WeakKeyDictionary[object, NetworkPath] = weakref.WeakKeyDictionary()
+
+
+def network_path_of(resource: TerraformResource) -> NetworkPath:
+    """The one NetworkPath of a resource (a registry, vault, storage account), so
+    every reference to it, made before or after its private endpoint, shares it."""
+    path = _RESOURCE_PATHS.get(resource)
+    if path is None:
+        path = _RESOURCE_PATHS[resource] = NetworkPath()
+    return path
+
+
 @dataclass(frozen=True)
 class GrantTarget:
     """The scope a role is granted on.
@@ -58,12 +103,17 @@ class GrantTarget:
 
     name: str
     resource_id: str
+    network: NetworkPath | None = field(default=None, compare=False, repr=False)
+    """How a workload reaches the target privately, if it does (set by the kit's
+    resource constructs). Default: None (public endpoint, nothing to wait for)."""
 
     @staticmethod
     def of(resource: TerraformResource, name: str | None = None) -> GrantTarget:
         """Target a resource of this stack; its construct ID is the default label."""
         return GrantTarget(
-            name=name or resource.node.id, resource_id=resource.get_string_attribute("id")
+            name=name or resource.node.id,
+            resource_id=resource.get_string_attribute("id"),
+            network=network_path_of(resource),
         )
 
 
@@ -124,8 +174,11 @@ def add_depends_on(resource: TerraformResource, dependables: Sequence[TerraformR
     syntax requires."""
     if not dependables:
         return
+    # A grant on a private target: wait for its endpoint and DNS link too.
+    paths = [path for d in dependables if (path := _PATHS.get(d)) is not None]
+    extra = [d for path in paths for d in path._wait(resource)]
     existing = list(resource.depends_on or [])
-    for dependable in dependables:
+    for dependable in (*dependables, *extra):
         token = depends_on_token(dependable)
         if token not in existing:
             existing.append(token)
@@ -235,6 +288,8 @@ def grant(
         condition=condition or None,
         condition_version=(condition_version or CONDITION_VERSION) if condition else None,
     )
+    if target.network is not None:
+        _PATHS[assignment] = target.network
     return Grant(assignment, role, target, grantee.label)
 
 
@@ -285,6 +340,8 @@ def cosmos_data_grant(
         role_definition_id=f"{account.resource_id}/sqlRoleDefinitions/{guid}",
         scope=target.resource_id,
     )
+    if target.network is not None:  # a private account: wait for its endpoint too
+        _PATHS[assignment] = target.network
     return Grant(assignment, role, target, grantee.label)
 
 

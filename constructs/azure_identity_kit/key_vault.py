@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from ._cdktf import Construct
 from .azurerm import key_vault
 from .errors import child_path
-from .identity import Grant, Grantable, GrantTarget, grant_to
+from .identity import Grant, Grantable, GrantTarget, grant_to, network_path_of
 from .naming import KEY_VAULT, check_name
+from .private_link import PrivateEndpointMixin, PrivateLinkService
 
 SECRETS_USER = "Key Vault Secrets User"
 
@@ -29,13 +30,15 @@ class RbacKeyVaultProps:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-class RbacKeyVault(Construct):
+class RbacKeyVault(PrivateEndpointMixin, Construct):
     """`azurerm_key_vault` with RBAC authorization instead of access policies, so
-    access is a role assignment like every other grant in the kit."""
+    access is a role assignment like every other grant in the kit.
+    `add_private_endpoint()` makes it private."""
 
     def __init__(self, scope: Construct, construct_id: str, props: RbacKeyVaultProps):
         check_name(KEY_VAULT, props.name, child_path(scope, construct_id))
         super().__init__(scope, construct_id)
+        self.props = props
         self.resource = key_vault.KeyVault(
             self,
             "vault",
@@ -49,9 +52,19 @@ class RbacKeyVault(Construct):
             soft_delete_retention_days=props.soft_delete_retention_days,
             tags=dict(props.tags) or None,
         )
-        self.target = GrantTarget(name=construct_id, resource_id=self.resource.id)
+        network = network_path_of(self.resource)
+        self.target = GrantTarget(name=construct_id, resource_id=self.resource.id, network=network)
+        self.private_link = PrivateLinkService(
+            name=props.name, resource_id=self.resource.id, subresource="vault", network=network
+        )
 
     def grant_secrets_read(self, grantee: Grantable, *, description: str | None = None) -> Grant:
         """Read secret values ('Key Vault Secrets User' on this vault): what a Key
         Vault reference or a SecretClient needs, and nothing that lists or writes."""
         return grant_to(self, grantee, SECRETS_USER, self.target, description=description)
+
+    def _restrict_public_access(self) -> None:
+        # No trusted-services bypass: Container Apps reads Key Vault references
+        # through the private endpoint of its VNet, and is no trusted service.
+        self.resource.public_network_access_enabled = False
+        self.resource.put_network_acls(default_action="Deny", bypass="None")

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from ._cdktf import Construct
 from .acr_pull_binding import ACR_PULL, RegistryRef
 from .azurerm import container_registry
-from .errors import child_path
-from .identity import Grant, Grantable, GrantTarget, grant_to
+from .errors import KitValidationError, child_path
+from .identity import Grant, Grantable, GrantTarget, grant_to, network_path_of
 from .naming import CONTAINER_REGISTRY, check_name
+from .private_link import PrivateEndpointMixin, PrivateLinkService
 
 
 @dataclass(frozen=True)
@@ -24,16 +25,23 @@ class IdentityOnlyRegistryProps:
     untagged_retention_days: int = 7
     """Days an untagged manifest is kept before ACR deletes it (Premium only; other SKUs
     have no retention policy). Default: 7."""
+    trusted_services_bypass: bool = False
+    """With public access off (add_private_endpoint), let trusted Azure services through
+    (`network_rule_bypass_option = "AzureServices"`). Needed when Azure Container Instances
+    pull from the registry: ACI pulls through the platform, not from the group's subnet.
+    Default: False ("None")."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-class IdentityOnlyRegistry(Construct):
+class IdentityOnlyRegistry(PrivateEndpointMixin, Construct):
     """`azurerm_container_registry` with the admin user and anonymous pull off:
-    the only way in is a role assignment such as AcrPull."""
+    the only way in is a role assignment such as AcrPull. `add_private_endpoint()`
+    makes it private (Premium only)."""
 
     def __init__(self, scope: Construct, construct_id: str, props: IdentityOnlyRegistryProps):
         check_name(CONTAINER_REGISTRY, props.name, child_path(scope, construct_id))
         super().__init__(scope, construct_id)
+        self.props = props
         self.resource = container_registry.ContainerRegistry(
             self,
             "registry",
@@ -48,13 +56,49 @@ class IdentityOnlyRegistry(Construct):
             ),
             tags=dict(props.tags) or None,
         )
-        self.ref = RegistryRef(
-            name=construct_id, resource_id=self.resource.id, login_server=self.resource.login_server
+        self.private_link = PrivateLinkService(
+            name=props.name,
+            resource_id=self.resource.id,
+            subresource="registry",
+            network=network_path_of(self.resource),
+        )
+        self._private = False
+
+    @property
+    def ref(self) -> RegistryRef:
+        """The registry as workloads see it: its network restriction and the
+        private endpoint a pull must wait for."""
+        return RegistryRef(
+            name=self.node.id,
+            resource_id=self.resource.id,
+            login_server=self.resource.login_server,
+            network_restricted=self._private,
+            trusted_services_bypass=self.props.trusted_services_bypass if self._private else None,
+            network=self.private_link.network,
+        )
+
+    def _restrict_public_access(self) -> None:
+        if self.props.sku.lower() != "premium":
+            raise KitValidationError(
+                self.node.path,
+                "acr-private-endpoint-sku",
+                f"A private endpoint needs a Premium registry; this one is {self.props.sku}.",
+                "Set sku='Premium' (changing the SKU keeps the registry and its images).",
+            )
+        self._private = True
+        self.resource.public_network_access_enabled = False
+        # Dedicated data endpoints (<name>.<region>.data.azurecr.io) get their own
+        # private IP and DNS record through the same endpoint.
+        self.resource.data_endpoint_enabled = True
+        self.resource.network_rule_bypass_option = (
+            "AzureServices" if self.props.trusted_services_bypass else "None"
         )
 
     def grant_pull(self, grantee: Grantable, *, description: str | None = None) -> Grant:
         """Pull images (AcrPull on this registry). A workload that pulls at start
         should pull through a user-assigned identity (the kit's workloads take a
         `registry` and do this themselves, ordered before the first pull)."""
-        target = GrantTarget(name=self.node.id, resource_id=self.resource.id)
+        target = GrantTarget(
+            name=self.node.id, resource_id=self.resource.id, network=self.private_link.network
+        )
         return grant_to(self, grantee, ACR_PULL, target, description=description)

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from ._cdktf import Construct
 from .azurerm import storage_account, storage_container
 from .errors import KitValidationError, child_path
-from .identity import Grant, Grantable, GrantTarget, grant_to
+from .identity import Grant, Grantable, GrantTarget, grant_to, network_path_of
 from .naming import STORAGE_ACCOUNT, check_name
+from .private_link import PrivateEndpointMixin, PrivateLinkService
 
 BLOB_READER = "Storage Blob Data Reader"
 BLOB_CONTRIBUTOR = "Storage Blob Data Contributor"
@@ -30,16 +31,21 @@ class IdentityOnlyStorageProps:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-class IdentityOnlyStorage(Construct):
+class IdentityOnlyStorage(PrivateEndpointMixin, Construct):
     """`azurerm_storage_account` with shared-key access off and OAuth by default.
 
     Terraform then manages blob containers through Entra ID too, which is why
     the stacks' provider sets `storage_use_azuread = true`.
     """
 
+    # Besides blob: one endpoint and DNS zone per storage service
+    # (https://learn.microsoft.com/azure/storage/common/storage-private-endpoints).
+    other_subresources = ("queue", "table", "file", "dfs")
+
     def __init__(self, scope: Construct, construct_id: str, props: IdentityOnlyStorageProps):
         check_name(STORAGE_ACCOUNT, props.name, child_path(scope, construct_id))
         super().__init__(scope, construct_id)
+        self.props = props
         self.resource = storage_account.StorageAccount(
             self,
             "account",
@@ -65,8 +71,20 @@ class IdentityOnlyStorage(Construct):
             ),
             tags=dict(props.tags) or None,
         )
-        self.target = GrantTarget(name=construct_id, resource_id=self.resource.id)
+        self.network = network_path_of(self.resource)
+        self.target = GrantTarget(
+            name=construct_id, resource_id=self.resource.id, network=self.network
+        )
         self.containers: dict[str, storage_container.StorageContainer] = {}
+        self.private_link = PrivateLinkService(
+            name=props.name, resource_id=self.resource.id, subresource="blob", network=self.network
+        )
+
+    def _restrict_public_access(self) -> None:
+        # Blob containers stay manageable by Terraform: with storage_account_id
+        # they are created through Azure Resource Manager, not the data plane.
+        self.resource.public_network_access_enabled = False
+        self.resource.put_network_rules(default_action="Deny", bypass=["None"])
 
     def add_container(self, name: str) -> GrantTarget:
         """A private blob container; returns it as a grant target (the narrowest
@@ -113,7 +131,11 @@ class IdentityOnlyStorage(Construct):
         return grant_to(self, grantee, BLOB_CONTRIBUTOR, target, description=description)
 
     def _container_target(self, name: str) -> GrantTarget:
-        return GrantTarget(name=f"{self.node.id}-{name}", resource_id=self.containers[name].id)
+        return GrantTarget(
+            name=f"{self.node.id}-{name}",
+            resource_id=self.containers[name].id,
+            network=self.network,
+        )
 
     def _blob_scope(self, container: str | None) -> GrantTarget:
         if container is None:

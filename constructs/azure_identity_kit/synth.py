@@ -4,6 +4,8 @@ plain list instead of a traceback from deep inside jsii."""
 from __future__ import annotations
 
 import gc
+import json
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -64,12 +66,37 @@ def synth_or_explain(build: Callable[[], App], outdir: str) -> int:
             return _fail(outdir, f"synth failed: {_clean(text)}")
         return _fail(outdir, _listing(errors, annotations(app, "warning")))
     # With CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS set, cdktf writes despite errors.
-    errors = annotations(app, "error")
-    if errors:
-        return _fail(outdir, _listing(errors, annotations(app, "warning")))
-    for warning in annotations(app, "warning"):
+    found = _written_annotations(outdir)
+    if found is None:  # no manifest: ask the tree (two jsii round trips per node)
+        found = {level: annotations(app, level) for level in ("error", "warning")}
+    if found["error"]:
+        return _fail(outdir, _listing(found["error"], found["warning"]))
+    for warning in found["warning"]:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+_LEVELS = {"@cdktf/error": "error", "@cdktf/warn": "warning"}
+
+
+def _written_annotations(outdir: str) -> dict[str, list[str]] | None:
+    """Error and warning messages as cdktf wrote them into manifest.json (every
+    stack's annotations, collected by its synthesizer), in the guard's
+    `<path>: <message>` form; None when there is no readable manifest."""
+    try:
+        with open(os.path.join(outdir, "manifest.json"), encoding="utf-8") as handle:
+            stacks = json.load(handle)["stacks"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    found: dict[str, list[str]] = {"error": [], "warning": []}
+    for stack in stacks.values():
+        for entry in stack.get("annotations", []):
+            level = _LEVELS.get(entry.get("level"))
+            if level is None:
+                continue
+            path, text = entry.get("constructPath", ""), str(entry.get("message", ""))
+            found[level].append(text if text.startswith(f"{path}: ") else f"{path}: {text}")
+    return found
 
 
 def _listing(errors: list[str], warnings: list[str]) -> str:

@@ -19,6 +19,7 @@ from .app_service import (
     LinuxSiteBase,
     ServicePlanRef,
     plan_ref,
+    vnet_integrated,
 )
 from .azurerm import container_registry, linux_web_app
 from .errors import KitValidationError
@@ -64,6 +65,17 @@ class WebAppWithIdentityProps:
     the pull identity. The system-assigned identity is refused: it exists too late."""
     public_network_access_enabled: bool = True
     """Reachable from the internet; follow the environment's network design. Default: on."""
+    virtual_network_subnet_id: str | None = None
+    """Regional VNet integration: the app's outbound traffic leaves through this subnet
+    (delegated to Microsoft.Web/serverFarms, /28 or larger, used by this one plan), so it
+    reaches private endpoints through the VNet's private DNS zones. Default: none."""
+    vnet_route_all_enabled: bool = True
+    """With virtual_network_subnet_id: route *all* outbound traffic into the VNet, not only
+    private (RFC 1918) addresses, so NSGs and the NAT gateway apply to all of it
+    (`site_config.vnet_route_all_enabled`). Default: on."""
+    vnet_image_pull_enabled: bool = True
+    """With virtual_network_subnet_id and a registry: pull the image through the VNet
+    (`vnet_image_pull_enabled`), as a registry with public access off requires. Default: on."""
     always_on: bool = True
     """Keep the app loaded (not available on F1/D1). Default: on."""
     health_check_path: str | None = None
@@ -104,10 +116,15 @@ class WebAppWithIdentity(LinuxSiteBase):
                     docker_registry_url=f"https://{self.acr_pull.login_server}",
                 ),
             )
+        # A registry behind a private endpoint is reached only through the VNet.
+        image_over_vnet = (
+            vnet_integrated(props) and self.acr_pull is not None and props.vnet_image_pull_enabled
+        )
         return linux_web_app.LinuxWebApp(
             self,
             "app",
             **self.site_arguments(props, app_settings),
+            vnet_image_pull_enabled=True if image_over_vnet else None,
             identity=self.identities.render(linux_web_app.LinuxWebAppIdentity),
             site_config=linux_web_app.LinuxWebAppSiteConfig(**site_config),
             # HTTP logs, detailed errors and failed-request traces on the app's own file
@@ -139,6 +156,18 @@ class WebAppWithIdentity(LinuxSiteBase):
                 "app-image-registry",
                 "A web app container needs both an image and the registry it is pulled from.",
                 "Set image='<repository>:<tag>' and registry together, or neither.",
+            )
+        registry = props.registry
+        over_vnet = vnet_integrated(props) and props.vnet_image_pull_enabled
+        if isinstance(registry, RegistryRef) and registry.network_restricted and not over_vnet:
+            raise KitValidationError(
+                path,
+                "app-private-registry-pull",
+                "The registry's public network access is off (it has a private endpoint), and "
+                "App Service pulls the image over the internet unless the app is integrated "
+                "with the VNet and pulls through it, so the pull would fail.",
+                "Set virtual_network_subnet_id (a subnet delegated to Microsoft.Web/serverFarms "
+                "in the registry's VNet) and leave vnet_image_pull_enabled on.",
             )
         image = props.image
         if isinstance(image, str) and not is_token(image):

@@ -107,6 +107,7 @@ def grant_secret_read(
         target = GrantTarget(
             name=f"{vault.name}-{secret_name}",
             resource_id=f"{vault.resource_id}/secrets/{secret_name}",
+            network=vault.network,
         )
     return ensure_grant(identity, KEY_VAULT_SECRETS_USER, target, description)
 

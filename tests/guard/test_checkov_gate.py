@@ -123,6 +123,29 @@ def test_summarize_adds_up_reports_and_refuses_odd_ones():
         summarize({"summary": {"failed": 1}, "results": {"failed_checks": []}})
 
 
+def test_a_stack_with_its_own_skip_file_is_scanned_with_those_skips_only(tmp_path, checkov):
+    # Two stacks with the same failing registry (CKV_AZURE_137); only one has a
+    # .checkov.<stack>.yaml that skips it, so only the other one fails.
+    config = tmp_path / "config" / ".checkov.yaml"
+    config.parent.mkdir()
+    config.write_text(CONFIG.read_text())
+    (config.parent / ".checkov.relaxed.yaml").write_text(
+        "skip-check:\n  - CKV_AZURE_137   # a test reason that is long enough\n"
+    )
+    out = tmp_path / "out"
+    for stack in ("relaxed", "strict"):
+        _write(out, stack, {"resource": ADMIN_REGISTRY})
+    code, gate, text = check(out, config, checkov)
+    assert code == 1 and gate is not None, text
+    failed = {(c["check_id"], c["file_path"].strip("/").split("/")[0]) for c in gate.failed}
+    assert ("CKV_AZURE_137", "strict") in failed, text
+    assert all(stack != "relaxed" or check_id != "CKV_AZURE_137" for check_id, stack in failed)
+    # The base skips still apply to the relaxed stack: its failures are a subset of strict's.
+    relaxed = {check_id for check_id, stack in failed if stack == "relaxed"}
+    strict = {check_id for check_id, stack in failed if stack == "strict"}
+    assert relaxed == strict - {"CKV_AZURE_137"}, text
+
+
 def _cosmos_stack(major: int, keys_off: dict) -> dict:
     account = {
         "name": "cosmos-x",

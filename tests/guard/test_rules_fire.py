@@ -18,6 +18,7 @@ from azure_identity_kit.azurerm import (
     linux_virtual_machine,
     linux_web_app,
     mssql_server,
+    private_endpoint,
     resource_group,
     role_assignment,
     service_plan,
@@ -218,6 +219,46 @@ def storage_shared_key(stack: TerraformStack) -> str:
     return "bad/st"
 
 
+def _rbac_vault(stack: TerraformStack, construct_id: str, public: bool | None = None):
+    return key_vault.KeyVault(
+        stack,
+        construct_id,
+        name=f"kv-bad-{construct_id}",
+        resource_group_name="rg-bad",
+        location=LOCATION,
+        tenant_id="22222222-2222-2222-2222-222222222222",
+        sku_name="standard",
+        rbac_authorization_enabled=True,
+        public_network_access_enabled=public,
+    )
+
+
+def private_data_service_public(stack: TerraformStack) -> str:
+    # One vault behind a private endpoint (public access off), one left public.
+    vaults = {
+        name: _rbac_vault(stack, f"{name}-vault", public)
+        for name, public in (
+            ("private", False),
+            ("public", None),
+        )
+    }
+    private_endpoint.PrivateEndpoint(
+        stack,
+        "endpoint",
+        name="pe-bad",
+        resource_group_name="rg-bad",
+        location=LOCATION,
+        subnet_id=f"{RG_ID}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pe",
+        private_service_connection=private_endpoint.PrivateEndpointPrivateServiceConnection(
+            name="pe-bad",
+            private_connection_resource_id=vaults["private"].id,
+            subresource_names=["vault"],
+            is_manual_connection=False,
+        ),
+    )
+    return "bad/public-vault"
+
+
 COSMOS_ID = f"{RG_ID}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-bad"
 
 
@@ -325,6 +366,7 @@ BAD: dict[str, Callable[[TerraformStack], str]] = {
     "secret-env-credential": env_credential,
     "keyvault-access-policy": key_vault_access_policy,
     "storage-shared-key-with-rbac": storage_shared_key,
+    "private-data-service-public": private_data_service_public,
     "cosmos-data-role-arm": cosmos_data_role_arm,
     "sql-contributor-no-data-access": sql_contributor,
     "cosmos-local-auth": cosmos_local_auth,
@@ -438,3 +480,16 @@ def test_site_registry_password_and_connection_setting_fire():
     assert at == "bad/web"
     ((_, at, message),) = outcome.of("function-host-storage-key")
     assert at == "bad/func" and "AzureWebJobsStorage" in message
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_stack_declared_private_is_warned_without_any_endpoint(declared):
+    from azure_identity_kit.guard import declare_private_network
+
+    stack = new_stack("bad")
+    _rbac_vault(stack, "vault")
+    if declared:
+        declare_private_network(stack)
+    outcome = synth_guarded(stack)
+    expected = [(WARNING, "bad/vault")] if declared else []
+    assert [(level, at) for level, at, _ in outcome.of("private-data-service-public")] == expected

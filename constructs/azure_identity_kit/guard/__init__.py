@@ -18,6 +18,7 @@ from .aspect import (
     apply_guard,
     check_app,
     check_stack,
+    declare_private_network,
     suppress,
 )
 from .checks import Finding, evaluate
@@ -36,6 +37,7 @@ __all__ = [
     "apply_guard",
     "check_app",
     "check_stack",
+    "declare_private_network",
     "evaluate",
     "markdown_table",
     "suppress",

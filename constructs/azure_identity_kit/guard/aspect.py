@@ -12,6 +12,7 @@ and `cdktf synth` fail; warnings are recorded and printed by `synth_or_explain`.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import jsii
@@ -27,6 +28,17 @@ SUPPRESSION_METADATA = "azure-identity-kit/guard-suppression"
 SUPPRESSIONS_KEY = "guard_suppressions"
 """Key under a resource's "//" in cdk.tf.json listing the suppressions that cover it."""
 MIN_REASON_LENGTH = 10
+
+_PRIVATE_NETWORK: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def declare_private_network(stack: IConstruct) -> None:
+    """Say that a stack's data services are meant to be private: the guard then
+    warns on every one with public access on (`private-data-service-public`),
+    even before any private endpoint exists. (A stack with private endpoints
+    is treated as private without this.)"""
+    _PRIVATE_NETWORK.add(stack)
+
 
 _ERROR = "@cdktf/error"
 _WARNING = "@cdktf/warn"
@@ -71,34 +83,38 @@ def suppress(
             "Pass the resource itself (e.g. identity.resource, app.resource) or "
             "apply_to_children=True.",
         )
-    construct.node.add_metadata(
-        SUPPRESSION_METADATA,
-        {"ruleId": rule_id, "reason": reason.strip(), "applyToChildren": bool(apply_to_children)},
-    )
+    entry = {
+        "ruleId": rule_id,
+        "reason": reason.strip(),
+        "applyToChildren": bool(apply_to_children),
+    }
+    construct.node.add_metadata(SUPPRESSION_METADATA, entry)
+    by_path = _SUPPRESSED.setdefault(_root_key(construct), {})
+    by_path.setdefault(path, (construct, []))[1].append(entry)
 
 
-def _own_suppressions(construct: IConstruct) -> list[dict[str, Any]]:
-    return [
-        entry.data
-        for entry in construct.node.metadata
-        if entry.type == SUPPRESSION_METADATA and isinstance(entry.data, dict)
-    ]
+# Suppressions by the root (App) of their construct's tree: path -> (construct, entries).
+# Kept in Python as suppress() records them, so the guard reads no node's metadata
+# (two jsii round trips per node of the stack; README, "Fast synth"). Keyed by the
+# root's jsii reference: an object made in Node may get a new Python proxy per read.
+_SUPPRESSED: dict[str, dict[str, tuple[IConstruct, list[dict]]]] = {}
 
 
-def suppressions_covering(construct: IConstruct) -> list[dict[str, Any]]:
-    """Suppressions on the construct itself, and inherited ones from ancestors."""
-    scopes = {scope.node.path: scope for scope in construct.node.scopes}
-    return _covering(construct.node.path, _suppressions_by_path(scopes))
+def _root_key(construct: IConstruct) -> str:
+    return construct.node.root.__jsii_ref__.ref  # type: ignore[attr-defined]
 
 
-def _suppressions_by_path(constructs: dict[str, IConstruct]) -> dict[str, list[dict[str, Any]]]:
-    """Each construct's own suppressions, read once (every read is a jsii call)."""
-    found = {}
-    for path, construct in constructs.items():
-        own = _own_suppressions(construct)
-        if own:
-            found[path] = own
-    return found
+def _suppressions_for(stack: IConstruct, stack_path: str) -> dict[str, tuple[IConstruct, list]]:
+    """The suppressions that can cover something in `stack`: on the stack, inside
+    it, or on an ancestor (the app)."""
+    registry = _SUPPRESSED.get(_root_key(stack), {})
+    return {
+        path: found
+        for path, found in registry.items()
+        if path in ("", stack_path)
+        or path.startswith(f"{stack_path}/")
+        or stack_path.startswith(f"{path}/")
+    }
 
 
 def _covering(path: str, by_path: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -149,25 +165,38 @@ def is_guarded(stack: IConstruct) -> bool:
 def check_stack(stack: TerraformStack) -> list[Finding]:
     """Evaluate the rules on one stack and annotate it; safe to repeat.
 
-    Returns every finding, suppressed or not.
+    Returns every finding, suppressed or not. jsii round trips stay per finding,
+    per kit identity and per suppressed subtree, not per node of the stack.
     """
-    constructs = {construct.node.path: construct for construct in stack.node.find_all()}
-    for scope in stack.node.scopes:  # the app: a suppression there may cover the stack
-        constructs.setdefault(scope.node.path, scope)
+    stack_path = stack.node.path
     identities = [
         construct.resource.node.path
-        for construct in constructs.values()
+        for construct in stack.node.find_all()
         if isinstance(construct, UserAssignedIdentity)
     ]
-    findings = evaluate(stack.to_terraform(), identities)
-    by_path = _suppressions_by_path(constructs)
+    findings = evaluate(stack.to_terraform(), identities, private_network=stack in _PRIVATE_NETWORK)
+    suppressed = _suppressions_for(stack, stack_path)
+    by_path = {path: entries for path, (_, entries) in suppressed.items()}
     for finding in findings:
-        target_path = finding.path if finding.path in constructs else stack.node.path
+        target = _find(stack, stack_path, finding.path)
+        target_path = finding.path if target is not None else stack_path
         if any(s["ruleId"] == finding.rule_id for s in _covering(target_path, by_path)):
             continue
-        _annotate(constructs.get(finding.path, stack), finding)
-    _record_suppressions(constructs, by_path)
+        _annotate(target if target is not None else stack, finding)
+    _record_suppressions(stack, stack_path, suppressed, by_path)
     return findings
+
+
+def _find(stack: IConstruct, stack_path: str, path: str) -> IConstruct | None:
+    """The construct at `path` inside the stack, looked up segment by segment."""
+    if path == stack_path:
+        return stack
+    if not path.startswith(f"{stack_path}/"):
+        return None
+    found: IConstruct | None = stack
+    for segment in path[len(stack_path) + 1 :].split("/"):
+        found = found.node.try_find_child(segment) if found is not None else None
+    return found
 
 
 def check_app(app: IConstruct) -> None:
@@ -189,11 +218,26 @@ def _annotate(target: IConstruct, finding: Finding) -> None:
 
 
 def _record_suppressions(
-    constructs: dict[str, IConstruct], by_path: dict[str, list[dict[str, Any]]]
+    stack: IConstruct,
+    stack_path: str,
+    suppressed: dict[str, tuple[IConstruct, list[dict]]],
+    by_path: dict[str, list[dict[str, Any]]],
 ) -> None:
+    """Write each covered resource's suppressions into its "//" metadata."""
     if not by_path:
         return
-    for path, construct in constructs.items():
+    covered: dict[str, IConstruct] = {}
+    for path, (construct, entries) in sorted(suppressed.items()):
+        if not path.startswith(f"{stack_path}/") and path != stack_path:
+            construct = stack  # an app-level suppression: the stack is its subtree here
+        subtree = (
+            construct.node.find_all()
+            if any(e.get("applyToChildren") for e in entries) or construct is stack
+            else [construct]
+        )
+        for node in subtree:
+            covered.setdefault(node.node.path, node)
+    for path, construct in covered.items():
         covering = _covering(path, by_path)
         if covering and TerraformResource.is_terraform_element(construct):
             record = [

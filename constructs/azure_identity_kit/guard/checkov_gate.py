@@ -8,6 +8,12 @@ cdk.tf.json with a `moved` block or `terraform.required_version`), so a
 plain `checkov ...` would pass exactly the stacks it never checked. Its JSON
 report counts them in `summary.parsing_errors`; this gate fails on them.
 
+Per-stack skips: a stack `<name>` with a `.checkov.<name>.yaml` next to the config
+is scanned on its own, with that file's skips added to the config's (checkov's
+terraform_json runner has no per-resource skips, and a skip in .checkov.yaml
+applies to every stack). The project uses it for dev's public network posture,
+so staging and prod are checked without those skips.
+
 checkov runs offline: BC_SKIP_MAPPING=TRUE and --skip-download, no API key.
 Which checkov: --checkov, else $CHECKOV, else tools/checkov/.venv/bin/checkov
 (`make check` installs it there: it cannot share the project's virtualenv), else
@@ -22,11 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,8 +100,43 @@ def scan_dir(outdir: Path) -> Path:
     return target
 
 
-def run_checkov(checkov: str, target: Path, config_file: Path | None) -> tuple[Any, int]:
-    """checkov's JSON report and its own exit code."""
+def skip_checks(config_file: Path) -> list[str]:
+    """The check IDs listed under `skip-check:` in a checkov config file (the YAML
+    subset the project's files use: one `- ID  # reason` per line)."""
+    found: list[str] = []
+    in_list = False
+    for line in config_file.read_text().splitlines():
+        content = line.split("#", 1)[0].rstrip()
+        if not content.strip():
+            continue
+        if not content.startswith((" ", "-")):
+            in_list = content.strip() == "skip-check:"
+        elif in_list and content.strip().startswith("- "):
+            found.append(content.strip()[2:].strip())
+    return found
+
+
+def stack_configs(config_file: Path | None, target: Path) -> dict[str, Path]:
+    """Stacks with extra skips of their own: `.checkov.<stack>.yaml` next to the config."""
+    if config_file is None:
+        return {}
+    return {
+        stack.name: extra
+        for stack in sorted(target.iterdir())
+        if stack.is_dir()
+        and (extra := config_file.parent / f".checkov.{stack.name}.yaml").is_file()
+    }
+
+
+def run_checkov(
+    checkov: str,
+    target: Path,
+    config_file: Path | None,
+    skip_stacks: Sequence[str] = (),
+    skips: Sequence[str] = (),
+) -> tuple[Any, int]:
+    """checkov's JSON report and its own exit code for target, without the stack
+    directories in `skip_stacks`; `skips` replace the config's skip-check list."""
     # Run inside the scanned directory with absolute paths: checkov also reads a
     # .checkov.yaml from its working directory, and only --config-file should count.
     target = target.resolve()
@@ -110,6 +153,10 @@ def run_checkov(checkov: str, target: Path, config_file: Path | None) -> tuple[A
     ]
     if config_file is not None:
         command += ["--config-file", str(Path(config_file).resolve())]
+    for stack in skip_stacks:
+        command += ["--skip-path", f"(^|/){re.escape(stack)}/"]
+    if skips:  # on the command line, it replaces the config file's list
+        command += ["--skip-check", ",".join(skips)]
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE"}
     env.pop("BC_API_KEY", None)
     try:
@@ -127,6 +174,13 @@ def run_checkov(checkov: str, target: Path, config_file: Path | None) -> tuple[A
             f"checkov printed no JSON report ({error}):\n{result.stdout[:500]}\n"
             f"{result.stderr.strip()[-2000:]}"
         ) from error
+
+
+def _prefix_paths(report: Any, prefix: str) -> None:
+    results = report.get("results") if isinstance(report, dict) else None
+    for check in (results or {}).get("failed_checks") or []:
+        if isinstance(check, dict) and isinstance(check.get("file_path"), str):
+            check["file_path"] = prefix + check["file_path"]
 
 
 def summarize(raw: Any) -> GateReport:
@@ -264,10 +318,28 @@ def check(
             raise GateError(f"config file {config} does not exist")
         target = scan_dir(Path(outdir))
         started = time.monotonic()
-        raw, checkov_exit = run_checkov(find_checkov(checkov), target, config)
-        gate = summarize(raw)
+        executable = find_checkov(checkov)
+        own = stack_configs(config, target)
+        # One run for the stacks without skips of their own, one per stack with them.
+        runs: list[tuple[Path, list[str], list[str]]] = [(target, list(own), [])]
+        base = skip_checks(config) if config is not None else []
+        for stack, extra in own.items():
+            runs.append((target / stack, [], [*base, *skip_checks(extra)]))
+        # The runs are independent checkov processes: run them side by side.
+        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+            results = list(
+                pool.map(lambda run: run_checkov(executable, run[0], config, run[1], run[2]), runs)
+            )
+        reports, exits = [], []
+        for (directory, _, _), (raw, checkov_exit) in zip(runs, results, strict=True):
+            for report in raw if isinstance(raw, list) else [raw]:
+                if directory != target:  # paths relative to the scan dir, like the main run's
+                    _prefix_paths(report, f"/{directory.name}")
+                reports.append(report)
+            exits.append(checkov_exit)
+        gate = summarize(reports)
         set_aside_azurerm4_only(gate)
-        gate.checkov_exit = checkov_exit
+        gate.checkov_exit = max(exits)
     except GateError as error:
         return 2, None, f"checkov gate: cannot run: {error}"
     return (0 if gate.ok else 1), gate, render(gate, target, time.monotonic() - started)

@@ -191,6 +191,8 @@ class StackModel:
                     if name != "//" and isinstance(body, dict):
                         self.blocks.append(Block(is_data, rtype, name, body))
         self.by_address = {block.address: block for block in self.blocks}
+        self.private_network = False
+        """Declared private (guard.declare_private_network)."""
         self.stack_name = (
             ((config.get("//") or {}).get("metadata") or {}).get("stackName")
             if isinstance(config.get("//"), dict)
@@ -786,6 +788,33 @@ def check_site_publishing(model: StackModel) -> Iterator[Finding]:
                 )
 
 
+# Data services that can be reached through a private endpoint instead of the internet.
+DATA_SERVICES = (
+    "azurerm_container_registry",
+    "azurerm_key_vault",
+    "azurerm_storage_account",
+    "azurerm_cosmosdb_account",
+    "azurerm_mssql_server",
+)
+
+
+def check_private_posture(model: StackModel) -> Iterator[Finding]:
+    """A stack declared private (guard.declare_private_network) or with private
+    endpoints: warn on data services left public."""
+    if not (model.private_network or model.resources("azurerm_private_endpoint")):
+        return
+    for service in model.resources(*DATA_SERVICES):
+        flag = service.config.get("public_network_access_enabled")
+        if is_false(flag) or is_token(flag):
+            continue
+        yield model.finding(
+            "private-data-service-public",
+            service,
+            "The stack's data services are meant to be reached through private endpoints, "
+            "but this one still has public network access on.",
+        )
+
+
 CHECKS: tuple[Callable[[StackModel], Iterable[Finding]], ...] = (
     check_privileged_role,
     check_broad_scope,
@@ -805,11 +834,15 @@ CHECKS: tuple[Callable[[StackModel], Iterable[Finding]], ...] = (
     check_function_storage_keys,
     check_linux_consumption_plans,
     check_site_publishing,
+    check_private_posture,
 )
 
 
 def evaluate(
-    config: dict[str, Any], product_identity_paths: Iterable[str] | None = None
+    config: dict[str, Any],
+    product_identity_paths: Iterable[str] | None = None,
+    *,
+    private_network: bool = False,
 ) -> list[Finding]:
     """All findings for one stack's Terraform JSON.
 
@@ -817,6 +850,7 @@ def evaluate(
     (only those are checked for `identity-idle`); None checks every identity.
     """
     model = StackModel(config)
+    model.private_network = private_network
     findings: list[Finding] = []
     for check in CHECKS:
         findings.extend(check(model))

@@ -213,6 +213,17 @@ GUARD_RULES: tuple[Rule, ...] = (
         "storage_use_azuread = true.",
     ),
     Rule(
+        "private-data-service-public",
+        "warning",
+        "In a stack declared private (guard.declare_private_network, as the private "
+        "environments do) or with private endpoints, a registry, key vault, storage account, "
+        "Cosmos DB account or SQL server whose public_network_access_enabled is not false.",
+        "The data is meant to be reachable only from the VNet; a service left public is "
+        "reachable from the internet by anyone holding a token.",
+        "Call add_private_endpoint() on the kit's construct (it turns public access off), or "
+        "PrivateEndpointFor plus public_network_access_enabled = false.",
+    ),
+    Rule(
         "cosmos-data-role-arm",
         "error",
         "An azurerm_role_assignment naming a Cosmos DB data role ('Cosmos DB Built-in Data "
@@ -328,6 +339,39 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "A network-restricted registry without the trusted-services bypass, for ACI pulls.",
         "Set network_rule_bypass_option = 'AzureServices'.",
     ),
+    "acr-private-endpoint-sku": (
+        "A private endpoint on a registry that is not Premium.",
+        "Set sku='Premium'.",
+    ),
+    "private-endpoint-dns-zone": (
+        "A private endpoint for a subresource with no known private DNS zone.",
+        "Set dns_zone_name on the PrivateLinkService.",
+    ),
+    "private-endpoint-subnet": ("A private endpoint without a subnet.", "Pass subnet_id."),
+    "private-endpoint-twice": (
+        "A second add_private_endpoint() for the same subresource of a resource.",
+        "Call it once per subresource; use PrivateEndpointFor for another VNet.",
+    ),
+    "private-endpoint-subresource": (
+        "add_private_endpoint(s)() with a subresource the resource does not have, or none.",
+        "Use one the construct lists (storage: blob, queue, table, file, dfs).",
+    ),
+    "private-dns-zone-name": (
+        "A private DNS zone name that is empty or a token.",
+        "Use the literal zone Microsoft documents, e.g. privatelink.azurecr.io.",
+    ),
+    "network-posture": (
+        "An EnvironmentConfig network_posture other than 'public' or 'private'.",
+        "Use 'public' or 'private'.",
+    ),
+    "private-registry-sku": (
+        "A private environment whose registry is not Premium.",
+        "Set registry_sku='Premium'.",
+    ),
+    "private-worker-public": (
+        "A private environment whose worker container group is not in the VNet.",
+        "Set worker_private=True.",
+    ),
     "aci-restricted-registry-public": (
         "A network-restricted registry pulled by a container group outside a virtual network.",
         "Deploy the group into a subnet that reaches the registry's private endpoint.",
@@ -412,6 +456,11 @@ _VALIDATION: dict[str, tuple[str, str]] = {
     "app-plan-functions-only": (
         "A web app on a functions-only plan (Y1, FC1, EP1-EP3).",
         "Use a Dedicated plan.",
+    ),
+    "app-private-registry-pull": (
+        "A web app pulling from a registry with public access off, without VNet integration "
+        "and image pull over the VNet.",
+        "Set virtual_network_subnet_id; keep vnet_image_pull_enabled on.",
     ),
     "function-flex-instance-memory": (
         "A Flex Consumption instance size that does not exist.",
