@@ -233,3 +233,30 @@ def test_is_token_agrees_with_cdktf_without_a_round_trip_for_literals():
     for value in ["plain", "", "with ${literal} braces", rg.name, f"prefix-{rg.id}"]:
         assert is_token(value) == Token.is_unresolved(value), value
     assert is_token(rg.name) and not is_token("rg-x")
+
+
+def test_depends_on_added_later_equals_cdktfs_own_dependable():
+    """add_depends_on writes exactly what cdktf's dependable() token resolves to for
+    depends_on=[...] given at construction: for a resource, a nested one and a
+    data source (issue 11: bare addresses, the same mechanism's result)."""
+    from azure_identity_kit._cdktf import Construct
+    from azure_identity_kit.azurerm import data_azurerm_client_config
+    from azure_identity_kit.identity import add_depends_on
+
+    stack = new_stack()
+    nested = Construct(stack, "team")
+    targets = [
+        resource_group.ResourceGroup(stack, "a", name="rg-a", location="westeurope"),
+        resource_group.ResourceGroup(nested, "b", name="rg-b", location="westeurope"),
+        data_azurerm_client_config.DataAzurermClientConfig(stack, "current"),
+    ]
+    at_construction = resource_group.ResourceGroup(
+        stack, "first", name="rg-1", location="westeurope", depends_on=targets
+    )
+    added_later = resource_group.ResourceGroup(stack, "later", name="rg-2", location="westeurope")
+    add_depends_on(added_later, targets)
+    assert at_construction is not None
+    groups = resources(synth(stack), "azurerm_resource_group")
+    assert groups["later"]["depends_on"] == groups["first"]["depends_on"]
+    assert len(groups["later"]["depends_on"]) == 3
+    assert groups["later"]["depends_on"][2] == "data.azurerm_client_config.current"

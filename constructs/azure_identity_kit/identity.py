@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from ._cdktf import Construct, TerraformResource, depends_on_token, is_token
+from ._cdktf import Construct, TerraformResource, depends_on_address, is_token
 from .azurerm import (
     cosmosdb_sql_role_assignment,
     data_azurerm_user_assigned_identity,
@@ -169,9 +169,9 @@ class Grant:
 
 def add_depends_on(resource: TerraformResource, dependables: Sequence[TerraformResource]) -> None:
     """Make `resource` wait for each dependable, once; one read and one write
-    of `depends_on` (jsii calls). Entries are cdktf dependable tokens
-    (`depends_on_token`), which synthesize to the bare address Terraform's JSON
-    syntax requires."""
+    of `depends_on` (jsii calls). Entries are bare addresses
+    (`depends_on_address`: what cdktf's own dependable() resolves to), the form
+    Terraform's JSON syntax requires."""
     if not dependables:
         return
     # A grant on a private target: wait for its endpoint and DNS link too.
@@ -179,9 +179,9 @@ def add_depends_on(resource: TerraformResource, dependables: Sequence[TerraformR
     extra = [d for path in paths for d in path._wait(resource)]
     existing = list(resource.depends_on or [])
     for dependable in (*dependables, *extra):
-        token = depends_on_token(dependable)
-        if token not in existing:
-            existing.append(token)
+        address = depends_on_address(dependable)
+        if address not in existing:
+            existing.append(address)
     resource.depends_on = existing
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ._cdktf import Construct
 from .acr_pull_binding import ACR_PULL, RegistryRef
@@ -64,14 +65,21 @@ class IdentityOnlyRegistry(PrivateEndpointMixin, Construct):
         )
         self._private = False
 
+    @cached_property
+    def _names(self) -> tuple[str, str, str]:
+        """Construct ID, resource ID and login server: read once (three jsii round
+        trips), while `ref` follows add_private_endpoint()."""
+        return self.node.id, self.resource.id, self.resource.login_server
+
     @property
     def ref(self) -> RegistryRef:
         """The registry as workloads see it: its network restriction and the
         private endpoint a pull must wait for."""
+        name, resource_id, login_server = self._names
         return RegistryRef(
-            name=self.node.id,
-            resource_id=self.resource.id,
-            login_server=self.resource.login_server,
+            name=name,
+            resource_id=resource_id,
+            login_server=login_server,
             network_restricted=self._private,
             trusted_services_bypass=self.props.trusted_services_bypass if self._private else None,
             network=self.private_link.network,
