@@ -311,6 +311,13 @@ def is_token(value: object) -> bool:
     return Token.is_unresolved(value)
 
 
+def object_key(obj: typing.Any) -> str:
+    """A stable key for a jsii object, read without a round trip: its reference
+    in the kernel. A Python proxy is not stable: an object made in Node may get
+    a new proxy on every read (e.g. the App from Testing.app())."""
+    return obj.__jsii_ref__.ref
+
+
 def depends_on_address(element: typing.Any) -> str:
     """The `depends_on` entry for a resource or data source added after it was
     built: its bare address, `<terraform_resource_type>.<friendly_unique_id>`
@@ -342,6 +349,7 @@ _ADDRESSES: weakref.WeakKeyDictionary[typing.Any, str] = weakref.WeakKeyDictiona
 __all__ = [
     "TOOLCHAIN",
     "depends_on_address",
+    "object_key",
     "is_token",
     "Annotations",
     "App",

@@ -32,15 +32,6 @@ class ChildPath:
         parent = self._scope.node.path
         return f"{parent}/{self._construct_id}" if parent else self._construct_id
 
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
-
-    def __eq__(self, other: object) -> bool:
-        return str(self) == str(other)
-
-    def __hash__(self) -> int:
-        return hash(str(self))
-
 
 def child_path(scope: Any, construct_id: str) -> ChildPath:
     """Path a construct *will* have (see ChildPath: resolved only for errors)."""

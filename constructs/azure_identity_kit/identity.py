@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from ._cdktf import Construct, TerraformResource, depends_on_address, is_token
+from ._cdktf import Construct, TerraformResource, depends_on_address, is_token, object_key
 from .azurerm import (
     cosmosdb_sql_role_assignment,
     data_azurerm_user_assigned_identity,
@@ -198,7 +198,7 @@ COSMOS_DATA_ROLES = {
 COSMOS_DATA_ROLE_IDS = frozenset(COSMOS_DATA_ROLES.values())
 
 
-_GRANT_IDS: weakref.WeakKeyDictionary[Construct, set[str]] = weakref.WeakKeyDictionary()
+_GRANT_IDS: dict[str, set[str]] = {}
 """Grant construct IDs made under each scope, kept in Python: every grant goes
 through _grant_construct_id, and asking the tree (node.try_find_child) costs
 two jsii round trips per grant."""
@@ -216,7 +216,7 @@ def _grant_construct_id(
             "Use GrantTarget.of(resource) or GrantTarget(name='my-target', resource_id=...).",
         )
     construct_id = f"{id_prefix}-{slug(role_label)}-on-{slug(target.name)}"
-    made_here = _GRANT_IDS.setdefault(scope, set())
+    made_here = _GRANT_IDS.setdefault(object_key(scope), set())
     if construct_id in made_here:
         raise KitValidationError(
             child_path(scope, construct_id),

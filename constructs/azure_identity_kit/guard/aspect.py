@@ -17,7 +17,15 @@ from typing import Any
 
 import jsii
 
-from .._cdktf import Annotations, Aspects, IAspect, IConstruct, TerraformResource, TerraformStack
+from .._cdktf import (
+    Annotations,
+    Aspects,
+    IAspect,
+    IConstruct,
+    TerraformResource,
+    TerraformStack,
+    object_key,
+)
 from ..errors import KitValidationError
 from ..identity import UserAssignedIdentity
 from .checks import Finding, evaluate
@@ -101,7 +109,7 @@ _SUPPRESSED: dict[str, dict[str, tuple[IConstruct, list[dict]]]] = {}
 
 
 def _root_key(construct: IConstruct) -> str:
-    return construct.node.root.__jsii_ref__.ref  # type: ignore[attr-defined]
+    return object_key(construct.node.root)
 
 
 def _suppressions_for(stack: IConstruct, stack_path: str) -> dict[str, tuple[IConstruct, list]]:
