@@ -59,6 +59,7 @@ KIT_SWITCHES = (
     "AZURE_IDENTITY_KIT_CACHE_TYPE_HINTS",
     "AZURE_IDENTITY_KIT_SKIP_TYPECHECKS",
     "AZURE_IDENTITY_KIT_GC_FREEZE",
+    "AZURE_IDENTITY_KIT_PIPELINE_LOADS",
 )
 
 # --compare: each speed-up switched off on its own, side by side with all on.
@@ -69,6 +70,10 @@ SPEEDUP_OFF = {
     "hints0": ({"AZURE_IDENTITY_KIT_CACHE_TYPE_HINTS": "0"}, "type hints resolved per call"),
     "checks": ({"AZURE_IDENTITY_KIT_SKIP_TYPECHECKS": "0"}, "typeguard checks kept"),
     "gc0": ({"AZURE_IDENTITY_KIT_GC_FREEZE": "0"}, "no GC pause/freeze at import"),
+    "pipeline0": (
+        {"AZURE_IDENTITY_KIT_PIPELINE_LOADS": "0"},
+        "assemblies loaded one by one as Python imports them",
+    ),
     "pkgcache0": ({"JSII_RUNTIME_PACKAGE_CACHE": "disabled"}, "jsii package cache off"),
 }
 

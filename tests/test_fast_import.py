@@ -259,3 +259,60 @@ def test_node_preload_matches_the_real_provider_index(tmp_path):
     )
     seen = _run_probe(tmp_path, probe, "--preserve-symlinks", timeout=120)
     assert seen["exports"] > 1000 and seen["loaded"] < 10, seen
+
+
+# --- the kit's assemblies sent to jsii's kernel ahead (AZURE_IDENTITY_KIT_PIPELINE_LOADS) ---
+
+PIPELINE_PROBE = """
+import json, sys
+if sys.argv[1] == "cdk-first":
+    import importlib; importlib.import_module(sys.argv[2])
+from azure_identity_kit import _cdktf
+from azure_identity_kit.azurerm import resource_group
+if sys.argv[1] != "no-call":
+    _cdktf.Token.is_unresolved("${x")  # the first request after the loads
+print(json.dumps(list(_cdktf.PIPELINED_ASSEMBLIES)))
+"""
+
+
+def _pipeline_probe(tmp_path: Path, mode: str, **switches: str) -> tuple[list[str], str]:
+    env = {k: v for k, v in os.environ.items() if k not in KIT_SWITCHES}
+    env.update(switches, TMPDIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", PIPELINE_PROBE, mode, _cdktf.TOOLCHAIN],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), done.stderr
+
+
+def test_the_kits_assemblies_are_sent_to_the_kernel_ahead(tmp_path):
+    """Node loads the assemblies while Python imports the bindings; the bytes
+    synthesized are the same (test_synth_is_byte_identical_... runs with it on,
+    the eager reference with it off)."""
+    expected = {
+        "cdktf": ["constructs", "cdktf", "@cdktf/provider-azurerm"],
+        "cdktn": ["constructs", "cdktn", "@cdktn/provider-azurerm", "@cdktn/provider-azapi"],
+    }[_cdktf.TOOLCHAIN]
+    sent, stderr = _pipeline_probe(tmp_path, "call")
+    assert sent == expected
+    assert stderr == "" and list(tmp_path.iterdir()) == [], "the Node preload is removed"
+
+
+def test_an_exit_before_any_kernel_call_is_clean(tmp_path):
+    """Node may still be starting when Python is done: the preload script must
+    outlive Node's start-up (else Node fails with MODULE_NOT_FOUND)."""
+    sent, stderr = _pipeline_probe(tmp_path, "no-call")
+    assert sent and stderr == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_assemblies_are_not_sent_ahead_when_switched_off_or_the_kernel_runs(tmp_path):
+    off, _ = _pipeline_probe(tmp_path, "call", AZURE_IDENTITY_KIT_PIPELINE_LOADS="0")
+    eager, _ = _pipeline_probe(tmp_path, "call", AZURE_IDENTITY_KIT_EAGER_PROVIDER="1")
+    cdk_first, _ = _pipeline_probe(tmp_path, "cdk-first")
+    assert off == eager == cdk_first == []

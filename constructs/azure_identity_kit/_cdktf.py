@@ -10,9 +10,12 @@ It also starts jsii's Node kernel, with the speed-ups described below and in
 README "Fast synth".
 """
 
+import atexit
 import importlib
 import importlib.util
+import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -53,6 +56,12 @@ LAZY_NODE_ENV = "AZURE_IDENTITY_KIT_LAZY_NODE"
 SKIP_TOKEN_TRACES_ENV = "AZURE_IDENTITY_KIT_SKIP_TOKEN_TRACES"
 CACHE_TYPE_HINTS_ENV = "AZURE_IDENTITY_KIT_CACHE_TYPE_HINTS"
 SKIP_TYPECHECKS_ENV = "AZURE_IDENTITY_KIT_SKIP_TYPECHECKS"  # main.py only
+PIPELINE_LOADS_ENV = "AZURE_IDENTITY_KIT_PIPELINE_LOADS"
+# The provider bindings each toolchain's kit imports (azurerm.py, azapi.py).
+PROVIDER_PACKAGES = {
+    "cdktf": ("cdktf_cdktf_provider_azurerm",),
+    "cdktn": ("cdktn_provider_azurerm", "cdktn_provider_azapi"),
+}
 # cdktn's own switch for the token stack traces (lib/tokens/private/stack-trace.js).
 CDKTN_CREATION_STACK_ENV = "CDKTN_DISABLE_CREATION_STACK"
 
@@ -157,41 +166,168 @@ Module._extensions['.js'] = function (module, filename) {
 
 
 def _start_jsii_kernel() -> None:
-    """Start jsii's Node kernel now (importing `constructs` loads the first
-    assembly) with NODE_PRELOAD_JS, unless the CDK library was imported before
-    the kit. NODE_OPTIONS (and, for cdktn, its creation-stack switch) is changed
-    only while the kernel starts; Node reads the script at start-up and it is
-    removed right after."""
-    if TOOLCHAIN in sys.modules or not (
-        speedup_enabled(LAZY_NODE_ENV) or speedup_enabled(SKIP_TOKEN_TRACES_ENV)
-    ):
+    """Start jsii's Node kernel now, unless the CDK library was imported before
+    the kit: with NODE_PRELOAD_JS, and with the kit's assemblies sent ahead
+    (_pipeline_assembly_loads). NODE_OPTIONS (and, for cdktn, its
+    creation-stack switch) is changed only while Node is spawned; the script
+    is removed once Node has read it (after its first answer)."""
+    if TOOLCHAIN in sys.modules:
         return
-    try:
-        folder = tempfile.mkdtemp(prefix="azure-identity-kit-")
-    except OSError:  # no writable temporary directory: start Node as it is
-        return
-    script = os.path.join(folder, "node-preload.js")
-    try:
-        with open(script, "w", encoding="utf-8") as handle:
-            handle.write(NODE_PRELOAD_JS)
-    except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
-        return
-    quoted = script.replace("\\", "\\\\").replace('"', '\\"')
-    kernel_env = {"NODE_OPTIONS": f'{os.environ.get("NODE_OPTIONS") or ""} --require "{quoted}"'}
-    if TOOLCHAIN == "cdktn" and speedup_enabled(SKIP_TOKEN_TRACES_ENV):
-        kernel_env[CDKTN_CREATION_STACK_ENV] = os.environ.get(CDKTN_CREATION_STACK_ENV) or "1"
+    folder = _write_node_preload()
+    kernel_env = {}
+    if folder is not None:
+        quoted = os.path.join(folder, "node-preload.js").replace("\\", "\\\\").replace('"', '\\"')
+        kernel_env["NODE_OPTIONS"] = f'{os.environ.get("NODE_OPTIONS") or ""} --require "{quoted}"'
+        if TOOLCHAIN == "cdktn" and speedup_enabled(SKIP_TOKEN_TRACES_ENV):
+            kernel_env[CDKTN_CREATION_STACK_ENV] = os.environ.get(CDKTN_CREATION_STACK_ENV) or "1"
     previous = {name: os.environ.get(name) for name in kernel_env}
     os.environ.update({name: value.strip() for name, value in kernel_env.items()})
+
+    def remove_preload() -> None:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    pipelined = False
     try:
-        import constructs  # noqa: F401  (its assembly is the first: the kernel starts)
+        pipelined = _pipeline_assembly_loads(after_start=remove_preload)
+        if not pipelined:
+            import constructs  # noqa: F401  (its assembly is the first: the kernel starts)
     finally:
         for name, value in previous.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        if not pipelined:
+            remove_preload()
+
+
+def _write_node_preload() -> str | None:
+    """A temporary folder holding NODE_PRELOAD_JS, or None when neither of its
+    speed-ups is on (or there is nowhere to write it)."""
+    if not (speedup_enabled(LAZY_NODE_ENV) or speedup_enabled(SKIP_TOKEN_TRACES_ENV)):
+        return None
+    try:
+        folder = tempfile.mkdtemp(prefix="azure-identity-kit-")
+    except OSError:  # no writable temporary directory: start Node as it is
+        return None
+    try:
+        with open(os.path.join(folder, "node-preload.js"), "w", encoding="utf-8") as handle:
+            handle.write(NODE_PRELOAD_JS)
+    except OSError:
         shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return folder
+
+
+PIPELINED_ASSEMBLIES: tuple[str, ...] = ()
+"""The assemblies _pipeline_assembly_loads sent ahead, in order (for tests)."""
+_ASSEMBLY_LOAD = re.compile(
+    r'JSIIAssembly\.load\(\s*"([^"]+)",\s*"([^"]+)",\s*__name__\[0:-6\],\s*"([^"]+)",?\s*\)'
+)
+
+
+def _assembly_tarballs() -> list[tuple[str, str, str]]:
+    """(name, version, tarball) of the jsii assemblies the kit imports, in the
+    order Python imports them (a dependency before its dependents), read from
+    each package's `_jsii/__init__.py` without importing it."""
+    packages = ["constructs", TOOLCHAIN, *PROVIDER_PACKAGES[TOOLCHAIN]]
+    found = []
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            break
+        folder = os.path.join(list(spec.submodule_search_locations)[0], "_jsii")
+        try:
+            with open(os.path.join(folder, "__init__.py"), encoding="utf-8") as handle:
+                match = _ASSEMBLY_LOAD.search(handle.read())
+        except OSError:
+            break
+        if match is None or not os.path.isfile(os.path.join(folder, match[3])):
+            break  # an unknown layout: from here on, assemblies load as they are imported
+        found.append((match[1], match[2], os.path.join(folder, match[3])))
+    return found
+
+
+def _pipeline_assembly_loads(after_start: typing.Callable[[], None]) -> bool:
+    """Start jsii's kernel and send it the `load` requests for the kit's
+    assemblies at once, so Node requires them while Python imports the
+    bindings (two cores instead of taking turns). jsii's own `load` for each
+    of them then returns without waiting; the responses are read, in order,
+    before the next request. False (nothing done) when jsii's kernel is not
+    the shape this was written for, or already running."""
+    if not speedup_enabled(PIPELINE_LOADS_ENV):
+        return False
+    try:
+        from jsii._kernel.providers import process as jsii_process
+        from jsii._kernel.types import LoadRequest
+        from jsii._runtime import kernel
+    except ImportError:
+        return False
+    node_process = getattr(jsii_process, "_NodeProcess", None)
+    provider = getattr(kernel, "provider", None)
+    if not (
+        isinstance(provider, jsii_process.ProcessProvider)
+        and all(hasattr(node_process, name) for name in ("handshake", "send", "_next_message"))
+    ):
+        return False
+    assemblies = _assembly_tarballs()
+    if not assemblies:
+        return False
+    started: list[object] = []
+    handshake = node_process.handshake
+    node_process.handshake = lambda self: started.append(self)  # read later, in drain()
+    try:
+        process = provider._process  # starts Node (or returns the running kernel)
+    finally:
+        node_process.handshake = handshake
+    if not started:
+        return False  # the kernel was already running: leave it as it is
+    serializer = process._serializer
+    pending: list[tuple[str, str]] = []
+    for name, version, tarball in assemblies:
+        request = serializer.unstructure(LoadRequest(name=name, version=version, tarball=tarball))
+        process._process.stdin.write(json.dumps(request).encode("utf8") + b"\n")
+        pending.append((name, version))
+    process._process.stdin.flush()
+    atexit.register(lambda: started and finish_start())  # nothing asked the kernel anything
+    preloaded = set(pending)
+    global PIPELINED_ASSEMBLIES
+    PIPELINED_ASSEMBLIES = tuple(name for name, _ in pending)
+    send, load = process.send, provider.load
+
+    def finish_start() -> None:
+        try:
+            handshake(started.pop())
+        finally:
+            after_start()
+
+    def drain() -> None:
+        if started:
+            finish_start()
+        while pending:
+            name, version = pending.pop(0)
+            response = process._next_message()
+            if "ok" not in response:
+                raise RuntimeError(
+                    f"jsii could not load the assembly {name}@{version}, which "
+                    f"azure_identity_kit sent ahead ({PIPELINE_LOADS_ENV}=0 turns this "
+                    f"off): {response.get('error', response)}"
+                )
+
+    def send_after_loads(request, response_type):
+        if pending or started:
+            drain()
+        return send(request, response_type)
+
+    def load_sent_ahead(request):
+        if (request.name, request.version) in preloaded:
+            return None  # jsii ignores the response; drain() reads it
+        return load(request)
+
+    process.send = send_after_loads
+    provider.load = load_sent_ahead
+    return True
 
 
 def _typing_with_cached_stub_hints() -> types.ModuleType:
