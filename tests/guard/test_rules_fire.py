@@ -432,6 +432,52 @@ def test_apply_guard_twice_and_synth_twice_reports_once():
     )
 
 
+def test_the_guard_is_called_once_per_stack_and_sees_what_came_after_it(monkeypatch):
+    """apply_guard() puts the Aspect on a leaf of its own: cdktf calls it back
+    once per stack instead of once per construct (a jsii round trip each). A
+    stack guarded before its resources exist is still checked whole, under a
+    full synth and under Testing.synth alike."""
+    from azure_identity_kit._cdktf import Aspects, Testing
+    from azure_identity_kit.guard import apply_guard
+    from azure_identity_kit.guard.aspect import GUARD_CONSTRUCT_ID, GuardAspect, is_guarded
+
+    visits: list[str] = []
+    visit = GuardAspect.visit
+
+    def counting_visit(self, node) -> None:
+        visits.append(node.node.path)
+        visit(self, node)
+
+    monkeypatch.setattr(GuardAspect, "visit", counting_visit)
+    stack = new_stack("bad")
+    apply_guard(stack)  # before anything is in it
+    acr_admin(stack)
+    assert is_guarded(stack) and Aspects.of(stack).all == []
+    outcome = synth_guarded(stack)
+    assert visits == [f"bad/{GUARD_CONSTRUCT_ID}"], visits
+    assert outcome.of("acr-admin-user") and outcome.synth_error is not None
+
+    tested = new_stack("tested")
+    acr_admin(tested)
+    apply_guard(tested)
+    Testing.synth(tested)
+    assert any(
+        "[acr-admin-user]" in str(e.data) for c in tested.node.find_all() for e in c.node.metadata
+    ), "Testing.synth runs the guard too"
+
+
+def test_a_guard_aspect_added_to_the_stack_by_hand_still_checks_it():
+    from azure_identity_kit._cdktf import Aspects
+    from azure_identity_kit.guard.aspect import GuardAspect, is_guarded
+
+    stack = new_stack("bad")
+    acr_admin(stack)
+    Aspects.of(stack).add(GuardAspect(stack))
+    assert is_guarded(stack)
+    outcome = synth_guarded(stack, guard=False)
+    assert len(outcome.of("acr-admin-user")) == 1
+
+
 def test_kit_identity_with_a_grant_is_not_idle_and_raw_identities_are_not_checked():
     from azure_identity_kit import GrantTarget
     from azure_identity_kit.azurerm import user_assigned_identity

@@ -20,6 +20,7 @@ import jsii
 from .._cdktf import (
     Annotations,
     Aspects,
+    Construct,
     IAspect,
     IConstruct,
     TerraformResource,
@@ -137,21 +138,40 @@ def _covering(path: str, by_path: dict[str, list[dict[str, Any]]]) -> list[dict[
     return found
 
 
+GUARD_CONSTRUCT_ID = "azure-identity-kit-guard"
+"""The leaf construct apply_guard() adds to a stack to carry its GuardAspect."""
+
+
 @jsii.implements(IAspect)
 class GuardAspect:
-    """Least-privilege guardrails for one stack; use `apply_guard(stack)`."""
+    """Least-privilege guardrails for one stack; use `apply_guard(stack)`.
 
-    def __init__(self, stack: IConstruct) -> None:
+    It checks the whole stack in one visit: the stack's own, or that of the
+    leaf construct apply_guard() attaches it to."""
+
+    def __init__(self, stack: IConstruct, anchor: IConstruct | None = None) -> None:
         self._stack = stack
+        self._anchor = anchor
 
     def visit(self, node: IConstruct) -> None:
-        # Called for every node of the stack; an identity test costs no jsii call.
-        if node is self._stack:
-            check_stack(node)  # type: ignore[arg-type]
+        # An identity test costs no jsii call.
+        if node is self._stack or (node is self._anchor and node is not None):
+            check_stack(self._stack)  # type: ignore[arg-type]
+
+
+# Stacks apply_guard() has guarded, by object_key (asking the tree is a round trip).
+_GUARDED: set[str] = set()
 
 
 def apply_guard(scope: IConstruct) -> None:
-    """Guard a stack (or every stack of an App). Idempotent."""
+    """Guard a stack (or every stack of an App). Idempotent.
+
+    The Aspect goes on a leaf construct of its own (`<stack>/azure-identity-kit-guard`,
+    which synthesizes nothing), not on the stack: cdktf calls an Aspect back from
+    Node for every construct below the one it is added to, a jsii round trip each
+    (~11 per container app), and the guard needs only one call per stack. It is
+    still invoked with the stack's aspects, so `app.synth()` and `Testing.synth`
+    run it, whatever `skip_validation` says."""
     if TerraformStack.is_stack(scope):
         stacks = [scope]
     else:
@@ -163,11 +183,16 @@ def apply_guard(scope: IConstruct) -> None:
             )
     for stack in stacks:
         if not is_guarded(stack):
-            Aspects.of(stack).add(GuardAspect(stack))
+            anchor = Construct(stack, GUARD_CONSTRUCT_ID)
+            Aspects.of(anchor).add(GuardAspect(stack, anchor))
+            _GUARDED.add(object_key(stack))
 
 
 def is_guarded(stack: IConstruct) -> bool:
-    return any(isinstance(aspect, GuardAspect) for aspect in Aspects.of(stack).all)
+    """True after apply_guard(stack), or when a GuardAspect was added to the stack."""
+    return object_key(stack) in _GUARDED or any(
+        isinstance(aspect, GuardAspect) for aspect in Aspects.of(stack).all
+    )
 
 
 def check_stack(stack: TerraformStack) -> list[Finding]:
