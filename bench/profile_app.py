@@ -1,5 +1,6 @@
 """Where a container app's milliseconds go: jsii round trips by kind and by the
-kit's function that caused them, for the scale series (bench/scale_app.py).
+kit's function that caused them, and CPU split into Python and Node, for the scale series
+(bench/scale_app.py).
 
     .venv/bin/python bench/profile_app.py [N=100] [--guard]
 
@@ -7,7 +8,8 @@ Builds one stack with 1 app and one with N apps in-process (main.py's
 speed-ups on) and reports, per extra app: jsii calls by kind (create, get,
 set, invoke, static invoke, callbacks from Node), the kit function that made
 them (the innermost frame under constructs/azure_identity_kit or bench/),
-and wall time split into build and synth; `--guard` adds the least-privilege
+and wall time split into build and synth, each into Python CPU, Node CPU (jsii's
+relay and kernel, from /proc) and the rest; `--guard` adds the least-privilege
 guard (apply_guard), as the project's stacks and a user's app have. Counting wraps jsii's Kernel
 methods; it does not change what is synthesized. No timing here is a test.
 """
@@ -71,25 +73,46 @@ class Counter:
         setattr(Kernel, kind, counting(kernel_method))
 
 
+def node_cpu_s() -> float:
+    """CPU seconds (user + system) of this process's Node descendants: jsii's
+    relay and its kernel, read from /proc (Linux)."""
+    total, stack = 0.0, [os.getpid()]
+    while stack:
+        pid = stack.pop()
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as handle:
+                    stack.extend(int(child) for child in handle.read().split())
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/comm") as handle:
+                is_node = handle.read().strip().startswith("node")
+        except OSError:
+            continue
+        if is_node:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def measure(counter: Counter, apps: int, guard: bool) -> dict[str, float]:
     outdir = tempfile.mkdtemp(prefix="profile-")
     counter.by_kind.clear()
     counter.by_site.clear()
     counter.active = True
-    start = time.perf_counter()
+    clocks = [(time.perf_counter(), time.process_time(), node_cpu_s())]
     app = scale_app.build_scale_app(apps, outdir)
     if guard:
         apply_guard(app)
-    built = time.perf_counter()
+    clocks.append((time.perf_counter(), time.process_time(), node_cpu_s()))
     app.synth()
-    done = time.perf_counter()
+    clocks.append((time.perf_counter(), time.process_time(), node_cpu_s()))
     counter.active = False
-    return {
-        "build_s": built - start,
-        "synth_s": done - built,
-        "kinds": dict(counter.by_kind),
-        "sites": dict(counter.by_site),
-    }
+    result: dict = {"kinds": dict(counter.by_kind), "sites": dict(counter.by_site)}
+    for phase, (before, after) in (("build", clocks[0:2]), ("synth", clocks[1:3])):
+        result[f"{phase}_s"] = after[0] - before[0]
+        result[f"{phase}_python_s"] = after[1] - before[1]
+        result[f"{phase}_node_s"] = after[2] - before[2]
+    return result
 
 
 def main(argv: list[str]) -> int:
@@ -108,6 +131,12 @@ def main(argv: list[str]) -> int:
         f"per extra app ({apps} vs 1 apps): build {per('build_s'):.2f} ms, "
         f"synth {per('synth_s'):.2f} ms"
     )
+    print()
+    print("| phase | wall ms per extra app | Python CPU | Node CPU | neither (pipes, scheduling) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for phase in ("build", "synth"):
+        wall, python, node = (per(f"{phase}{key}") for key in ("_s", "_python_s", "_node_s"))
+        print(f"| {phase} | {wall:.1f} | {python:.1f} | {node:.1f} | {wall - python - node:.1f} |")
     print()
     print("| jsii call kind | per extra app |")
     print("| --- | ---: |")

@@ -106,6 +106,7 @@ class Sample:
     marks: dict[str, float] | None
     t0: float
     tail: str
+    floor: dict[str, float] | None = None  # bench/floor_app.py's costs per operation
 
 
 # --- process tree sampling -------------------------------------------------------
@@ -223,8 +224,10 @@ def run_once(case: Case, base_env: dict[str, str]) -> Sample:
     if outdir:
         shutil.rmtree(outdir, ignore_errors=True)
     peak, count = sampler.peaks()
-    marks = None
+    marks = floor = None
     for line in reversed(output.splitlines()):
+        if line.startswith('{"floor"'):
+            floor = json.loads(line)["floor"]
         if line.startswith("{") and '"synthed"' in line:
             marks = json.loads(line)
             break
@@ -240,6 +243,7 @@ def run_once(case: Case, base_env: dict[str, str]) -> Sample:
         marks,
         t0,
         output[-3000:],
+        floor,
     )
 
 
@@ -312,6 +316,13 @@ def build_cases(args: argparse.Namespace, python: str) -> list[Case]:
                 about="make validate DIR=<the four stacks> (Terraform 1.0.3 + reference checks)",
             )
         )
+    cases.append(
+        Case(
+            "floor",
+            [python, str(BENCH / "floor_app.py")],
+            about="jsii's own cost per operation, no kit code (bench/floor_app.py)",
+        )
+    )
     for apps in args.apps:
         cases.append(
             Case(
@@ -375,6 +386,9 @@ def summarize(samples: list[Sample]) -> dict[str, float]:
         "python_procs": max(s.procs.get("python", 0) for s in samples),
         "node_procs": max(s.procs.get("node", 0) for s in samples),
     }
+    floors = [s.floor for s in samples if s.floor]
+    for name in floors[0] if floors else ():
+        summary[f"floor_{name}"] = median([floor[name] for floor in floors])
     marked = [s for s in samples if s.marks]
     if marked:
         # Phases of bench/scale_app.py, from its own wall-clock marks.
@@ -546,6 +560,23 @@ def print_targets(flat: dict[str, float], apps: list[int]) -> None:
             python_peak <= TARGET_PYTHON_PEAK_MB,
         )
     )
+    floor = flat.get("floor.floor_container_app_floor_ms")
+    if floor is not None:
+        print(
+            "jsii floor (bench/floor_app.py, medians): static call "
+            f"{flat['floor.floor_static_call_ms']:.3f} ms, smallest resource created "
+            f"{flat['floor.floor_create_ms']:.3f} ms, attribute token read "
+            f"{flat['floor.floor_attribute_read_ms']:.3f} ms, synth "
+            f"{flat['floor.floor_synth_per_resource_ms']:.3f} ms per resource; a container "
+            f"app's 7 resources: {floor:.1f} ms before any reference, grant or ordering"
+        )
+        checks.append(
+            (
+                f"jsii floor, one container app (7 creates + synth) <= {TARGET_PER_APP_MS:.0f} ms",
+                f"{floor:.1f} ms",
+                floor <= TARGET_PER_APP_MS,
+            )
+        )
     tests, tests_n2 = flat.get("tests.wall_s"), flat.get("tests_n2.wall_s")
     if tests:
         print(f"make test wall: {tests:.1f} s (median)", end="")

@@ -115,3 +115,28 @@ def test_targets_report_per_app_cost_for_the_kit_and_a_users_app(capsys):
     assert "| user's own app: <= 5 ms per extra app (1 -> 300) | 10.0 ms | NO |" in out
     assert "| project synth <= 0.2x naive | 0.20x | yes |" in out
     assert "make validate (four stacks) <= 5 s | 1.00 s | yes |" in out
+
+
+def test_floor_app_reports_jsii_costs_and_the_container_app_floor(tmp_path, capsys):
+    """bench/floor_app.py's one JSON line is what run.py summarizes and checks
+    against the per-app target (the numbers themselves are not judged here)."""
+    env = {**os.environ, "CDKTF_OUTDIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "floor_app.py"), "20"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    floor = json.loads(done.stdout.strip().splitlines()[-1])["floor"]
+    assert floor["container_app_floor_ms"] == 7 * (
+        floor["create_ms"] + floor["synth_per_resource_ms"]
+    )
+    run = _load("run")
+    sample = run.Sample(1.0, 1.0, 0, {}, 0, 0, {}, None, 0.0, "", floor)
+    flat = run._flatten({"floor": run.summarize([sample])})
+    run.print_targets(flat, [1])
+    out = capsys.readouterr().out
+    assert "jsii floor, one container app (7 creates + synth) <= 5 ms" in out
+    assert "a container app's 7 resources" in out
