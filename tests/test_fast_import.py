@@ -265,21 +265,30 @@ def test_node_preload_matches_the_real_provider_index(tmp_path):
 
 PIPELINE_PROBE = """
 import json, sys
-if sys.argv[1] == "cdk-first":
-    import importlib; importlib.import_module(sys.argv[2])
+cdk = None
+if sys.argv[1] in ("cdk-first", "object-first"):
+    import importlib; cdk = importlib.import_module(sys.argv[2])
+    early_app = cdk.App() if sys.argv[1] == "object-first" else None
 from azure_identity_kit import _cdktf
-from azure_identity_kit.azurerm import resource_group
+from azure_identity_kit.azurerm import provider, resource_group
 if sys.argv[1] != "no-call":
-    _cdktf.Token.is_unresolved("${x")  # the first request after the loads
+    app = _cdktf.App(outdir=sys.argv[3])
+    stack = _cdktf.TerraformStack(app, "probe")
+    provider.AzurermProvider(stack, "azurerm", features=[provider.AzurermProviderFeatures()])
+    resource_group.ResourceGroup(stack, "rg", name="rg-probe", location="westeurope")
+    app.synth()
 print(json.dumps(list(_cdktf.PIPELINED_ASSEMBLIES)))
 """
 
 
-def _pipeline_probe(tmp_path: Path, mode: str, **switches: str) -> tuple[list[str], str]:
+def _pipeline_probe(tmp_path: Path, mode: str, **switches: str) -> tuple[list[str], str, bytes]:
+    """(assemblies sent ahead, stderr, the probe stack's cdk.tf.json) of one run."""
+    scratch, outdir = tmp_path / f"tmp-{mode}", tmp_path / f"out-{mode}"
+    scratch.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in KIT_SWITCHES}
-    env.update(switches, TMPDIR=str(tmp_path))
+    env.update(switches, TMPDIR=str(scratch))
     done = subprocess.run(
-        [sys.executable, "-c", PIPELINE_PROBE, mode, _cdktf.TOOLCHAIN],
+        [sys.executable, "-c", PIPELINE_PROBE, mode, _cdktf.TOOLCHAIN, str(outdir)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -287,32 +296,52 @@ def _pipeline_probe(tmp_path: Path, mode: str, **switches: str) -> tuple[list[st
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout), done.stderr
+    assert list(scratch.iterdir()) == [], "the Node preload is removed"
+    written = outdir / "stacks" / "probe" / "cdk.tf.json"
+    return json.loads(done.stdout), done.stderr, written.read_bytes() if written.exists() else b""
+
+
+KIT_ASSEMBLIES = {
+    "cdktf": ["constructs", "cdktf", "@cdktf/provider-azurerm"],
+    "cdktn": ["constructs", "cdktn", "@cdktn/provider-azurerm", "@cdktn/provider-azapi"],
+}
 
 
 def test_the_kits_assemblies_are_sent_to_the_kernel_ahead(tmp_path):
     """Node loads the assemblies while Python imports the bindings; the bytes
     synthesized are the same (test_synth_is_byte_identical_... runs with it on,
     the eager reference with it off)."""
-    expected = {
-        "cdktf": ["constructs", "cdktf", "@cdktf/provider-azurerm"],
-        "cdktn": ["constructs", "cdktn", "@cdktn/provider-azurerm", "@cdktn/provider-azapi"],
-    }[_cdktf.TOOLCHAIN]
-    sent, stderr = _pipeline_probe(tmp_path, "call")
-    assert sent == expected
-    assert stderr == "" and list(tmp_path.iterdir()) == [], "the Node preload is removed"
+    sent, stderr, written = _pipeline_probe(tmp_path, "kit-first")
+    assert sent == KIT_ASSEMBLIES[_cdktf.TOOLCHAIN]
+    assert stderr == "" and b"rg-probe" in written
 
 
 def test_an_exit_before_any_kernel_call_is_clean(tmp_path):
     """Node may still be starting when Python is done: the preload script must
     outlive Node's start-up (else Node fails with MODULE_NOT_FOUND)."""
-    sent, stderr = _pipeline_probe(tmp_path, "no-call")
+    sent, stderr, _ = _pipeline_probe(tmp_path, "no-call")
     assert sent and stderr == ""
-    assert list(tmp_path.iterdir()) == []
 
 
-def test_assemblies_are_not_sent_ahead_when_switched_off_or_the_kernel_runs(tmp_path):
-    off, _ = _pipeline_probe(tmp_path, "call", AZURE_IDENTITY_KIT_PIPELINE_LOADS="0")
-    eager, _ = _pipeline_probe(tmp_path, "call", AZURE_IDENTITY_KIT_EAGER_PROVIDER="1")
-    cdk_first, _ = _pipeline_probe(tmp_path, "cdk-first")
-    assert off == eager == cdk_first == []
+def test_cdk_imported_before_the_kit_gets_the_speed_ups_too(tmp_path):
+    """`from cdktf import App` first, as every cdktf example does: the kernel it
+    started holds no object yet, so the kit restarts it with its speed-ups
+    (else Node requires the whole provider: ~2x the time, +300 MB). Same bytes."""
+    _, _, reference = _pipeline_probe(tmp_path, "kit-first")
+    sent, stderr, written = _pipeline_probe(tmp_path, "cdk-first")
+    assert sent == KIT_ASSEMBLIES[_cdktf.TOOLCHAIN] and stderr == ""
+    assert written == reference
+    unpiped = _pipeline_probe(tmp_path, "cdk-first", AZURE_IDENTITY_KIT_PIPELINE_LOADS="0")
+    assert unpiped[0] == [] and unpiped[2] == reference, "restarted, assemblies loaded again"
+
+
+def test_a_kernel_holding_objects_is_left_as_it_is(tmp_path):
+    _, _, reference = _pipeline_probe(tmp_path, "kit-first")
+    sent, _, written = _pipeline_probe(tmp_path, "object-first")
+    assert sent == [] and written == reference
+
+
+def test_assemblies_are_not_sent_ahead_when_switched_off(tmp_path):
+    off, _, _ = _pipeline_probe(tmp_path, "kit-first", AZURE_IDENTITY_KIT_PIPELINE_LOADS="0")
+    eager, _, _ = _pipeline_probe(tmp_path, "kit-first", AZURE_IDENTITY_KIT_EAGER_PROVIDER="1")
+    assert off == eager == []

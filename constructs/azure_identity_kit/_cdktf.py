@@ -170,9 +170,17 @@ def _start_jsii_kernel() -> None:
     the kit: with NODE_PRELOAD_JS, and with the kit's assemblies sent ahead
     (_pipeline_assembly_loads). NODE_OPTIONS (and, for cdktn, its
     creation-stack switch) is changed only while Node is spawned; the script
-    is removed once Node has read it (after its first answer)."""
-    if TOOLCHAIN in sys.modules:
-        return
+    is removed once Node has read it (after its first answer).
+
+    When the CDK library was imported first (`from cdktf import App` before the
+    kit, as in every cdktf example), its kernel is restarted this way as long
+    as it holds no object yet (_stop_idle_kernel); otherwise it is used as it
+    is."""
+    reload: list[tuple[str, str, str]] = []
+    if TOOLCHAIN in sys.modules or "constructs" in sys.modules:
+        reload = _stop_idle_kernel()
+        if not reload:
+            return
     folder = _write_node_preload()
     kernel_env = {}
     if folder is not None:
@@ -190,7 +198,12 @@ def _start_jsii_kernel() -> None:
     pipelined = False
     try:
         pipelined = _pipeline_assembly_loads(after_start=remove_preload)
-        if not pipelined:
+        if not pipelined and reload:  # a restarted kernel: what Python imported before
+            from jsii._runtime import kernel
+
+            for name, version, tarball in reload:
+                kernel.load(name, version, tarball)
+        elif not pipelined:
             import constructs  # noqa: F401  (its assembly is the first: the kernel starts)
     finally:
         for name, value in previous.items():
@@ -200,6 +213,37 @@ def _start_jsii_kernel() -> None:
                 os.environ[name] = value
         if not pipelined:
             remove_preload()
+
+
+def _stop_idle_kernel() -> list[tuple[str, str, str]]:
+    """Stop jsii's kernel if the kit's speed-ups can still start it again: it
+    runs without them, holds no object, and has loaded no assembly but the
+    kit's own (`constructs`, cdktf). Returns those assemblies, to load again;
+    [] when the kernel is left as it is (speed-ups off, objects exist, another
+    jsii library is loaded, or jsii is not the shape this was written for)."""
+    if not (speedup_enabled(LAZY_NODE_ENV) or speedup_enabled(SKIP_TOKEN_TRACES_ENV)):
+        return []
+    try:
+        from jsii import _reference_map
+        from jsii._kernel.providers import process as jsii_process
+    except ImportError:
+        return []
+    loaded = set(getattr(_reference_map, "_assembly_to_module", {"?": None}))
+    assemblies = [entry for entry in _assembly_tarballs() if entry[0] in loaded]
+    objects = getattr(getattr(_reference_map, "_refs", None), "_refs", None)
+    getter = getattr(getattr(jsii_process.ProcessProvider, "_process", None), "fget", None)
+    cells = [cell.cell_contents for cell in getattr(getter, "__closure__", None) or ()]
+    running = [value for value in cells if isinstance(value, list)]
+    if (
+        objects != {}
+        or not loaded
+        or len(assemblies) != len(loaded)
+        or len(running) != 1
+        or len(running[0]) != 1
+    ):
+        return []
+    running[0].pop().stop()  # ProcessProvider._process starts a new one on next use
+    return assemblies
 
 
 def _write_node_preload() -> str | None:
