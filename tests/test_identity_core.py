@@ -260,3 +260,45 @@ def test_depends_on_added_later_equals_cdktfs_own_dependable():
     assert groups["later"]["depends_on"] == groups["first"]["depends_on"]
     assert len(groups["later"]["depends_on"]) == 3
     assert groups["later"]["depends_on"][2] == "data.azurerm_client_config.current"
+
+
+def test_depends_on_address_type_is_per_class_only_for_generated_classes():
+    """The resource type is read once per generated class (its TF_RESOURCE_TYPE);
+    cdktf's generic TerraformResource has a type per instance (azapi.py on the
+    cdktf toolchain), so two generic resources keep their own types."""
+    from azure_identity_kit._cdktf import TerraformResource, depends_on_address, resource_type
+    from azure_identity_kit.azapi import AzapiResourceAction
+    from azure_identity_kit.azurerm import data_azurerm_client_config
+    from azure_identity_kit.identity import add_depends_on
+
+    stack = new_stack()
+    generic = [
+        TerraformResource(stack, f"generic-{kind}", terraform_resource_type=kind)
+        for kind in ("null_resource", "terraform_data")
+    ]
+    action = AzapiResourceAction(
+        stack,
+        "action",
+        resource_type="Microsoft.App/containerApps@2025-01-01",
+        resource_id="/subscriptions/0/x",
+        body={"properties": {}},
+    )
+    typed = [
+        resource_group.ResourceGroup(stack, "rg", name="rg-x", location="westeurope"),
+        data_azurerm_client_config.DataAzurermClientConfig(stack, "current"),
+    ]
+    for element in (*generic, action, *typed):
+        assert resource_type(element) == element.terraform_resource_type
+    assert [depends_on_address(g).split(".")[0] for g in generic] == [
+        "null_resource",
+        "terraform_data",
+    ]
+    assert depends_on_address(action).startswith("azapi_resource_action.")
+    at_construction = resource_group.ResourceGroup(
+        stack, "first", name="rg-1", location="westeurope", depends_on=[*generic, action, *typed]
+    )
+    later = resource_group.ResourceGroup(stack, "later", name="rg-2", location="westeurope")
+    add_depends_on(later, [*generic, action, *typed])
+    assert at_construction is not None
+    groups = resources(synth(stack), "azurerm_resource_group")
+    assert groups["later"]["depends_on"] == groups["first"]["depends_on"]

@@ -335,10 +335,10 @@ def depends_on_address(element: typing.Any) -> str:
     rejects; `make validate` checks every entry names a resource of its stack.
     """
     address = _ADDRESSES.get(element)
-    if address is None:  # two jsii reads, once per element
+    if address is None:  # one jsii read per element (and one per generated class)
         mode = "data." if isinstance(element, TerraformDataSource) else ""
         address = _ADDRESSES[element] = (
-            f"{mode}{element.terraform_resource_type}.{element.friendly_unique_id}"
+            f"{mode}{resource_type(element)}.{element.friendly_unique_id}"
         )
     return address
 
@@ -346,9 +346,30 @@ def depends_on_address(element: typing.Any) -> str:
 _ADDRESSES: weakref.WeakKeyDictionary[typing.Any, str] = weakref.WeakKeyDictionary()
 
 
+def resource_type(element: typing.Any) -> str:
+    """`element.terraform_resource_type`, read once per generated provider class:
+    a generated class passes its own `TF_RESOURCE_TYPE` constant to its base
+    constructor, so every instance has that type. A class without the constant
+    (cdktf's generic TerraformResource / TerraformDataSource, e.g. azapi.py's
+    classes on the cdktf toolchain) is given its type per instance, so it is
+    read per instance (tests/test_identity_core.py checks both)."""
+    cls = type(element)
+    known = _TYPES.get(cls)
+    if known is None:
+        known = getattr(cls, "TF_RESOURCE_TYPE", None)  # jsii static read
+        if known is None:
+            return element.terraform_resource_type
+        _TYPES[cls] = known
+    return known
+
+
+_TYPES: dict[type, str] = {}
+
+
 __all__ = [
     "TOOLCHAIN",
     "depends_on_address",
+    "resource_type",
     "object_key",
     "is_token",
     "Annotations",
