@@ -294,3 +294,67 @@ def test_registry_login_server_token_is_not_judged():
     registry = _registry(stack).resource  # login_server is a token
     containers = [ContainerSpec(name="app", image="crother.azurecr.io/a:1")]
     ContainerAppWithIdentity(stack, "app", _props(registry=registry, containers=containers))
+
+
+def _pulling_app(stack):
+    registry = _registry(stack)
+    runtime = UserAssignedIdentity(
+        stack,
+        "runtime",
+        UserAssignedIdentityProps(name="id-app-dev", resource_group_name="rg", location="x"),
+    )
+    app = ContainerAppWithIdentity(
+        stack,
+        "app",
+        _props(
+            registry=registry.ref,
+            runtime_identity=runtime,
+            containers=[ContainerSpec(name="app", image="crappdev.azurecr.io/app:1")],
+        ),
+    )
+    return app
+
+
+def _app_depends_on(stack) -> list[str]:
+    return only(synth(stack), "azurerm_container_app")[1]["depends_on"]
+
+
+def test_later_grants_merge_with_the_construction_depends_on_and_a_users_entries():
+    """The AcrPull binding is given at construction (cdktf's dependable token); a
+    grant made afterwards, and an entry the user set, are kept together, each once,
+    in the order they were added."""
+    stack = new_stack()
+    app = _pulling_app(stack)
+    app.resource.depends_on = [*(app.resource.depends_on or []), "azurerm_resource_group.mine"]
+    blob = app.grant("Storage Blob Data Reader", GrantTarget("data", CONTAINER_ID))
+    app.acr_pull.apply_before(app.resource)  # given at construction: not written twice
+    blob.apply_before(app.resource)
+    acr = f"{RA}.{only_key(stack, 'AcrPull')}"
+    reader = f"{RA}.{only_key(stack, 'Storage Blob Data Reader')}"
+    assert _app_depends_on(stack) == [acr, "azurerm_resource_group.mine", reader]
+
+
+def test_a_construction_entry_the_user_removed_is_written_again_when_asked_for():
+    """The user replaces the app's depends_on (with cdktf tokens of their own, here
+    another resource's construction entries): re-applying the AcrPull binding that
+    was given at construction writes it again."""
+    from azure_identity_kit.azurerm import resource_group
+
+    stack = new_stack()
+    app = _pulling_app(stack)
+    mine = resource_group.ResourceGroup(stack, "mine", name="rg-mine", location="x")
+    other = resource_group.ResourceGroup(stack, "o", name="rg-o", location="x", depends_on=[mine])
+    app.resource.depends_on = other.depends_on
+    app.grant("Storage Blob Data Reader", GrantTarget("data", CONTAINER_ID))
+    reader = f"{RA}.{only_key(stack, 'Storage Blob Data Reader')}"
+    assert _app_depends_on(stack) == ["azurerm_resource_group.mine", reader]
+    app.acr_pull.apply_before(app.resource)
+    acr = f"{RA}.{only_key(stack, 'AcrPull')}"
+    assert _app_depends_on(stack) == ["azurerm_resource_group.mine", reader, acr]
+
+
+def only_key(stack, role: str) -> str:
+    (key,) = [
+        k for k, v in resources(synth(stack), RA).items() if v["role_definition_name"] == role
+    ]
+    return key

@@ -346,6 +346,13 @@ def depends_on_address(element: typing.Any) -> str:
 _ADDRESSES: weakref.WeakKeyDictionary[typing.Any, str] = weakref.WeakKeyDictionary()
 
 
+def resolve(scope: typing.Any, value: typing.Any) -> typing.Any:
+    """`value` with its tokens resolved as synthesis resolves them in `scope`
+    (cdktf's Tokenization.resolve with its default resolver)."""
+    resolver = _CDK.DefaultTokenResolver(_CDK.StringConcat())
+    return _CDK.Tokenization.resolve(value, scope=scope, resolver=resolver)
+
+
 def resource_type(element: typing.Any) -> str:
     """`element.terraform_resource_type`, read once per generated provider class:
     a generated class passes its own `TF_RESOURCE_TYPE` constant to its base
@@ -370,6 +377,7 @@ __all__ = [
     "TOOLCHAIN",
     "depends_on_address",
     "resource_type",
+    "resolve",
     "object_key",
     "is_token",
     "Annotations",

@@ -150,9 +150,10 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
             self.key_vault_reference_identity,
             *self._platform_identities(),
         )
+        # Every permission the site needs at start exists before it starts
+        # (site_arguments gives it as depends_on).
         self.resource = self._create_site(props, self._app_settings(props))
-        # Every permission the site needs at start exists before it starts.
-        self._order_grants_before(self.identities.user_assigned)
+        self._order_grants_before()
         self._attach_system_assigned(props.system_assigned)
         self._finish(props)
 
@@ -210,6 +211,7 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
             virtual_network_subnet_id=props.virtual_network_subnet_id,
             app_settings=dict(app_settings) or None,
             tags=dict(props.tags) or None,
+            depends_on=self._startup_depends_on(self.identities.user_assigned),
         )
 
     def site_config_arguments(self, props: Any) -> dict[str, Any]:

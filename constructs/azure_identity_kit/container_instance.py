@@ -176,8 +176,9 @@ class ContainerInstanceFromAcr(WorkloadIdentityMixin, Construct):
             ),
             subnet_ids=[network.subnet_id] if isinstance(network, AciPrivateNetwork) else None,
             tags=dict(props.tags) or None,
+            depends_on=self._startup_depends_on([self.runtime_identity]),
         )
-        self._order_grants_before([self.runtime_identity])
+        self._order_grants_before()
         self._attach_system_assigned(props.system_assigned)
 
     # What consumers and outputs need.
