@@ -302,3 +302,38 @@ def test_depends_on_address_type_is_per_class_only_for_generated_classes():
     assert at_construction is not None
     groups = resources(synth(stack), "azurerm_resource_group")
     assert groups["later"]["depends_on"] == groups["first"]["depends_on"]
+
+
+def test_paths_recorded_at_construction_equal_node_paths():
+    """The guard reads kit identities' paths from Python (errors.construct_path):
+    each equals the construct's node.path, under a stack, a nested scope, a kit
+    workload (its pull identity) and with an ID the constructs library escapes."""
+    from azure_identity_kit import ContainerAppWithIdentity, ContainerAppWithIdentityProps
+    from azure_identity_kit._cdktf import Construct
+    from azure_identity_kit.container_app import ContainerSpec
+    from azure_identity_kit.errors import construct_path
+
+    stack = new_stack()
+    team = Construct(Construct(stack, "team"), "api")
+    identities = [
+        _identity(stack, "plain", "id-a"),
+        _identity(team, "nested", "id-b"),
+        _identity(team, "with/slash", "id-c"),
+    ]
+    app = ContainerAppWithIdentity(
+        team,
+        "app",
+        ContainerAppWithIdentityProps(
+            name="ca-app-dev",
+            resource_group_name="rg",
+            location="westeurope",
+            container_app_environment_id="/subscriptions/0/env",
+            registry=_registry(stack).ref,
+            containers=[ContainerSpec(name="app", image="crappdev.azurecr.io/app:1")],
+        ),
+    )
+    for identity in (*identities, app.pull_identity):
+        for construct in (identity, identity.resource):
+            assert construct_path(construct) == construct.node.path
+    assert construct_path(app.pull_identity.resource) == "test/team/api/app/pull-identity/identity"
+    assert construct_path(identities[2]) == "test/team/api/with--slash"

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from ._cdktf import Construct, TerraformResource
 from .azurerm import service_plan
-from .errors import KitValidationError, child_path
+from .errors import KitValidationError, child_path, remember_path
 from .identity import AnyUserAssignedIdentity, GrantTarget, ManagedIdentities
 from .naming import APP_SERVICE, SERVICE_PLAN, check_name
 from .workload_identity import (
@@ -124,6 +124,7 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
         path = child_path(scope, construct_id)
         self._validate(path, props)
         super().__init__(scope, construct_id)
+        remember_path(self, path)  # its pull identity's path, for the guard
         self.props = props
         self.plan = plan_ref(props.service_plan)
         self.runtime_identity: AnyUserAssignedIdentity | None = props.runtime_identity

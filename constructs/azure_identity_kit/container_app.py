@@ -17,7 +17,7 @@ from .azurerm import (
     container_app_environment_dapr_component,
     container_registry,
 )
-from .errors import KitValidationError, child_path
+from .errors import KitValidationError, child_path, remember_path
 from .identity import (
     AnyUserAssignedIdentity,
     GrantTarget,
@@ -180,6 +180,7 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
         path = child_path(scope, construct_id)
         _validate(path, props)
         super().__init__(scope, construct_id)
+        remember_path(self, path)  # its pull identity's path, for the guard
         self.props = props
 
         if props.registry is not None:

@@ -39,7 +39,7 @@ from .azurerm import (
     role_assignment,
     user_assigned_identity,
 )
-from .errors import KitValidationError, child_path
+from .errors import KitValidationError, child_path, remember_path
 from .naming import USER_ASSIGNED_IDENTITY, check_name
 
 PRINCIPAL_TYPE = "ServicePrincipal"
@@ -442,8 +442,10 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
     def __init__(
         self, scope: Construct, construct_id: str, props: UserAssignedIdentityProps
     ) -> None:
-        check_name(USER_ASSIGNED_IDENTITY, props.name, child_path(scope, construct_id))
+        path = child_path(scope, construct_id)
+        check_name(USER_ASSIGNED_IDENTITY, props.name, path)
         super().__init__(scope, construct_id)
+        remember_path(self, path)
         self.grants = []
         self.resource = user_assigned_identity.UserAssignedIdentity(
             self,
@@ -453,6 +455,8 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
             location=props.location,
             tags=dict(props.tags) or None,
         )
+        # The guard's identity-idle rule needs it (guard/aspect.py), without jsii reads.
+        remember_path(self.resource, child_path(self, "identity"))
         self.label = f"user-assigned identity '{construct_id}'"
         self.azure_name: str | None = props.name
         """The identity's name in Entra ID (its service principal's display name)."""
