@@ -230,7 +230,8 @@ def test_is_token_agrees_with_cdktf_without_a_round_trip_for_literals():
 
     stack = new_stack()
     rg = resource_group.ResourceGroup(stack, "rg", name="rg-x", location="westeurope")
-    for value in ["plain", "", "with ${literal} braces", rg.name, f"prefix-{rg.id}"]:
+    values = ["plain", "", "with ${literal} braces", rg.name, f"prefix-{rg.id}"]
+    for value in values * 2:  # the second answer for a string is remembered
         assert is_token(value) == Token.is_unresolved(value), value
     assert is_token(rg.name) and not is_token("rg-x")
 

@@ -303,12 +303,25 @@ for _name, _module in list(sys.modules.items()):
 
 
 def is_token(value: object) -> bool:
-    """`Token.is_unresolved` without a jsii round trip for plain literals: cdktf
+    """`Token.is_unresolved` without a jsii round trip for plain literals (cdktf
     encodes every unresolved string as `${TfToken[...]}`, so a string without
-    "${" is a literal."""
-    if isinstance(value, str) and "${" not in value:
+    "${" is a literal) and for a string asked about before."""
+    if not isinstance(value, str):
+        return Token.is_unresolved(value)
+    if "${" not in value:
         return False
-    return Token.is_unresolved(value)
+    # For a string, cdktf's answer depends on the string alone (a pattern test,
+    # lib/tokens/private/encoding.ts unresolved()): ask once per string.
+    known = _STRING_TOKENS.get(value)
+    if known is None:
+        known = Token.is_unresolved(value)
+        if len(_STRING_TOKENS) < _STRING_TOKENS_MAX:
+            _STRING_TOKENS[value] = known
+    return known
+
+
+_STRING_TOKENS: dict[str, bool] = {}
+_STRING_TOKENS_MAX = 100_000
 
 
 def object_key(obj: typing.Any) -> str:
