@@ -358,3 +358,23 @@ def only_key(stack, role: str) -> str:
         k for k, v in resources(synth(stack), RA).items() if v["role_definition_name"] == role
     ]
     return key
+
+
+def test_azapi_provider_of_finds_each_stack_through_recorded_scopes():
+    """AzapiProvider.of walks the scopes the kit recorded in Python (a workload in
+    a stack) and asks cdktf only past them: one provider per stack either way."""
+    from azure_identity_kit._cdktf import Construct, TerraformStack
+    from azure_identity_kit.azapi import AzapiProvider
+
+    first, second = new_stack("first"), new_stack("second")
+    apps = [
+        ContainerAppWithIdentity(scope, "app", _props(registry=_registry(stack).ref))
+        for stack, scope in ((first, first), (second, Construct(second, "team")))
+    ]
+    plain = Construct(apps[1], "plain")
+    for stack, app in zip((first, second), apps, strict=True):
+        provider = AzapiProvider.of(stack)
+        assert AzapiProvider.of(app) is provider
+        assert TerraformStack.of(provider) is stack
+    assert AzapiProvider.of(plain) is AzapiProvider.of(second)
+    assert AzapiProvider.of(first) is not AzapiProvider.of(second)

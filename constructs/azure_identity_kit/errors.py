@@ -62,5 +62,11 @@ def construct_path(construct: Any) -> str:
     return str(known)
 
 
+def recorded_scope(construct: Any) -> Any | None:
+    """The scope `construct` was built in, if remember_path recorded it."""
+    known = _PATHS.get(construct)
+    return known._scope if isinstance(known, ChildPath) else None
+
+
 # Construct (its Python object) -> its path, or the ChildPath it was built with.
 _PATHS: weakref.WeakKeyDictionary[Any, str | ChildPath] = weakref.WeakKeyDictionary()
