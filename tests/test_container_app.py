@@ -378,3 +378,50 @@ def test_azapi_provider_of_finds_each_stack_through_recorded_scopes():
         assert TerraformStack.of(provider) is stack
     assert AzapiProvider.of(plain) is AzapiProvider.of(second)
     assert AzapiProvider.of(first) is not AzapiProvider.of(second)
+
+
+def test_a_workload_ordered_the_old_way_gets_the_same_depends_on():
+    """`_order_grants_before(identities)` after building the resource (a workload
+    written before `_startup_depends_on`) still orders the same grants."""
+    from types import SimpleNamespace
+
+    from azure_identity_kit._cdktf import Construct
+    from azure_identity_kit.azurerm import resource_group
+    from azure_identity_kit.workload_identity import WorkloadIdentityMixin
+
+    class OwnWorkload(WorkloadIdentityMixin, Construct):
+        def __init__(self, scope, props, old_style: bool) -> None:
+            super().__init__(scope, "own")
+            self.runtime_identity = props.runtime_identity
+            self._bind_pull(props)
+            startup = None if old_style else self._startup_depends_on([self.runtime_identity])
+            self.resource = resource_group.ResourceGroup(
+                self, "rg", name="rg-own", location="x", depends_on=startup
+            )
+            self._order_grants_before([self.runtime_identity] if old_style else None)
+
+    docs = []
+    for old_style in (True, False):
+        stack = new_stack()
+        runtime = UserAssignedIdentity(
+            stack,
+            "runtime",
+            UserAssignedIdentityProps(name="id-own", resource_group_name="rg", location="x"),
+        )
+        runtime.grant("Key Vault Secrets User", GrantTarget("vault", "/subscriptions/0/vault"))
+        props = SimpleNamespace(
+            registry=_registry(stack).ref,
+            pull_identity=None,
+            pull_identity_name=None,
+            name="own",
+            resource_group_name="rg",
+            location="x",
+            tags={},
+            runtime_identity=runtime,
+        )
+        workload = OwnWorkload(stack, props, old_style)
+        workload.grant("Storage Blob Data Reader", GrantTarget("data", CONTAINER_ID))
+        docs.append(synth(stack))
+    assert docs[0] == docs[1]
+    (own,) = [v for v in resources(docs[0], "azurerm_resource_group").values()]
+    assert len(own["depends_on"]) == 3, "AcrPull, the vault grant and the later blob grant"
