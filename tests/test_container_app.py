@@ -294,3 +294,134 @@ def test_registry_login_server_token_is_not_judged():
     registry = _registry(stack).resource  # login_server is a token
     containers = [ContainerSpec(name="app", image="crother.azurecr.io/a:1")]
     ContainerAppWithIdentity(stack, "app", _props(registry=registry, containers=containers))
+
+
+def _pulling_app(stack):
+    registry = _registry(stack)
+    runtime = UserAssignedIdentity(
+        stack,
+        "runtime",
+        UserAssignedIdentityProps(name="id-app-dev", resource_group_name="rg", location="x"),
+    )
+    app = ContainerAppWithIdentity(
+        stack,
+        "app",
+        _props(
+            registry=registry.ref,
+            runtime_identity=runtime,
+            containers=[ContainerSpec(name="app", image="crappdev.azurecr.io/app:1")],
+        ),
+    )
+    return app
+
+
+def _app_depends_on(stack) -> list[str]:
+    return only(synth(stack), "azurerm_container_app")[1]["depends_on"]
+
+
+def test_later_grants_merge_with_the_construction_depends_on_and_a_users_entries():
+    """The AcrPull binding is given at construction (cdktf's dependable token); a
+    grant made afterwards, and an entry the user set, are kept together, each once,
+    in the order they were added."""
+    stack = new_stack()
+    app = _pulling_app(stack)
+    app.resource.depends_on = [*(app.resource.depends_on or []), "azurerm_resource_group.mine"]
+    blob = app.grant("Storage Blob Data Reader", GrantTarget("data", CONTAINER_ID))
+    app.acr_pull.apply_before(app.resource)  # given at construction: not written twice
+    blob.apply_before(app.resource)
+    acr = f"{RA}.{only_key(stack, 'AcrPull')}"
+    reader = f"{RA}.{only_key(stack, 'Storage Blob Data Reader')}"
+    assert _app_depends_on(stack) == [acr, "azurerm_resource_group.mine", reader]
+
+
+def test_a_construction_entry_the_user_removed_is_written_again_when_asked_for():
+    """The user replaces the app's depends_on (with cdktf tokens of their own, here
+    another resource's construction entries): re-applying the AcrPull binding that
+    was given at construction writes it again."""
+    from azure_identity_kit.azurerm import resource_group
+
+    stack = new_stack()
+    app = _pulling_app(stack)
+    mine = resource_group.ResourceGroup(stack, "mine", name="rg-mine", location="x")
+    other = resource_group.ResourceGroup(stack, "o", name="rg-o", location="x", depends_on=[mine])
+    app.resource.depends_on = other.depends_on
+    app.grant("Storage Blob Data Reader", GrantTarget("data", CONTAINER_ID))
+    reader = f"{RA}.{only_key(stack, 'Storage Blob Data Reader')}"
+    assert _app_depends_on(stack) == ["azurerm_resource_group.mine", reader]
+    app.acr_pull.apply_before(app.resource)
+    acr = f"{RA}.{only_key(stack, 'AcrPull')}"
+    assert _app_depends_on(stack) == ["azurerm_resource_group.mine", reader, acr]
+
+
+def only_key(stack, role: str) -> str:
+    (key,) = [
+        k for k, v in resources(synth(stack), RA).items() if v["role_definition_name"] == role
+    ]
+    return key
+
+
+def test_azapi_provider_of_finds_each_stack_through_recorded_scopes():
+    """AzapiProvider.of walks the scopes the kit recorded in Python (a workload in
+    a stack) and asks cdktf only past them: one provider per stack either way."""
+    from azure_identity_kit._cdktf import Construct, TerraformStack
+    from azure_identity_kit.azapi import AzapiProvider
+
+    first, second = new_stack("first"), new_stack("second")
+    apps = [
+        ContainerAppWithIdentity(scope, "app", _props(registry=_registry(stack).ref))
+        for stack, scope in ((first, first), (second, Construct(second, "team")))
+    ]
+    plain = Construct(apps[1], "plain")
+    for stack, app in zip((first, second), apps, strict=True):
+        provider = AzapiProvider.of(stack)
+        assert AzapiProvider.of(app) is provider
+        assert TerraformStack.of(provider) is stack
+    assert AzapiProvider.of(plain) is AzapiProvider.of(second)
+    assert AzapiProvider.of(first) is not AzapiProvider.of(second)
+
+
+def test_a_workload_ordered_the_old_way_gets_the_same_depends_on():
+    """`_order_grants_before(identities)` after building the resource (a workload
+    written before `_startup_depends_on`) still orders the same grants."""
+    from types import SimpleNamespace
+
+    from azure_identity_kit._cdktf import Construct
+    from azure_identity_kit.azurerm import resource_group
+    from azure_identity_kit.workload_identity import WorkloadIdentityMixin
+
+    class OwnWorkload(WorkloadIdentityMixin, Construct):
+        def __init__(self, scope, props, old_style: bool) -> None:
+            super().__init__(scope, "own")
+            self.runtime_identity = props.runtime_identity
+            self._bind_pull(props)
+            startup = None if old_style else self._startup_depends_on([self.runtime_identity])
+            self.resource = resource_group.ResourceGroup(
+                self, "rg", name="rg-own", location="x", depends_on=startup
+            )
+            self._order_grants_before([self.runtime_identity] if old_style else None)
+
+    docs = []
+    for old_style in (True, False):
+        stack = new_stack()
+        runtime = UserAssignedIdentity(
+            stack,
+            "runtime",
+            UserAssignedIdentityProps(name="id-own", resource_group_name="rg", location="x"),
+        )
+        runtime.grant("Key Vault Secrets User", GrantTarget("vault", "/subscriptions/0/vault"))
+        props = SimpleNamespace(
+            registry=_registry(stack).ref,
+            pull_identity=None,
+            pull_identity_name=None,
+            name="own",
+            resource_group_name="rg",
+            location="x",
+            tags={},
+            runtime_identity=runtime,
+        )
+        workload = OwnWorkload(stack, props, old_style)
+        workload.grant("Storage Blob Data Reader", GrantTarget("data", CONTAINER_ID))
+        docs.append(synth(stack))
+    assert docs[0] == docs[1]
+    (own,) = [v for v in resources(docs[0], "azurerm_resource_group").values()]
+    assert len(own["depends_on"]) == 3, "AcrPull, the vault grant and the later blob grant"

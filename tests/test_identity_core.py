@@ -230,7 +230,8 @@ def test_is_token_agrees_with_cdktf_without_a_round_trip_for_literals():
 
     stack = new_stack()
     rg = resource_group.ResourceGroup(stack, "rg", name="rg-x", location="westeurope")
-    for value in ["plain", "", "with ${literal} braces", rg.name, f"prefix-{rg.id}"]:
+    values = ["plain", "", "with ${literal} braces", rg.name, f"prefix-{rg.id}"]
+    for value in values * 2:  # the second answer for a string is remembered
         assert is_token(value) == Token.is_unresolved(value), value
     assert is_token(rg.name) and not is_token("rg-x")
 
@@ -260,3 +261,80 @@ def test_depends_on_added_later_equals_cdktfs_own_dependable():
     assert groups["later"]["depends_on"] == groups["first"]["depends_on"]
     assert len(groups["later"]["depends_on"]) == 3
     assert groups["later"]["depends_on"][2] == "data.azurerm_client_config.current"
+
+
+def test_depends_on_address_type_is_per_class_only_for_generated_classes():
+    """The resource type is read once per generated class (its TF_RESOURCE_TYPE);
+    cdktf's generic TerraformResource has a type per instance (azapi.py on the
+    cdktf toolchain), so two generic resources keep their own types."""
+    from azure_identity_kit._cdktf import TerraformResource, depends_on_address, resource_type
+    from azure_identity_kit.azapi import AzapiResourceAction
+    from azure_identity_kit.azurerm import data_azurerm_client_config
+    from azure_identity_kit.identity import add_depends_on
+
+    stack = new_stack()
+    generic = [
+        TerraformResource(stack, f"generic-{kind}", terraform_resource_type=kind)
+        for kind in ("null_resource", "terraform_data")
+    ]
+    action = AzapiResourceAction(
+        stack,
+        "action",
+        resource_type="Microsoft.App/containerApps@2025-01-01",
+        resource_id="/subscriptions/0/x",
+        body={"properties": {}},
+    )
+    typed = [
+        resource_group.ResourceGroup(stack, "rg", name="rg-x", location="westeurope"),
+        data_azurerm_client_config.DataAzurermClientConfig(stack, "current"),
+    ]
+    for element in (*generic, action, *typed):
+        assert resource_type(element) == element.terraform_resource_type
+    assert [depends_on_address(g).split(".")[0] for g in generic] == [
+        "null_resource",
+        "terraform_data",
+    ]
+    assert depends_on_address(action).startswith("azapi_resource_action.")
+    at_construction = resource_group.ResourceGroup(
+        stack, "first", name="rg-1", location="westeurope", depends_on=[*generic, action, *typed]
+    )
+    later = resource_group.ResourceGroup(stack, "later", name="rg-2", location="westeurope")
+    add_depends_on(later, [*generic, action, *typed])
+    assert at_construction is not None
+    groups = resources(synth(stack), "azurerm_resource_group")
+    assert groups["later"]["depends_on"] == groups["first"]["depends_on"]
+
+
+def test_paths_recorded_at_construction_equal_node_paths():
+    """The guard reads kit identities' paths from Python (errors.construct_path):
+    each equals the construct's node.path, under a stack, a nested scope, a kit
+    workload (its pull identity) and with an ID the constructs library escapes."""
+    from azure_identity_kit import ContainerAppWithIdentity, ContainerAppWithIdentityProps
+    from azure_identity_kit._cdktf import Construct
+    from azure_identity_kit.container_app import ContainerSpec
+    from azure_identity_kit.errors import construct_path
+
+    stack = new_stack()
+    team = Construct(Construct(stack, "team"), "api")
+    identities = [
+        _identity(stack, "plain", "id-a"),
+        _identity(team, "nested", "id-b"),
+        _identity(team, "with/slash", "id-c"),
+    ]
+    app = ContainerAppWithIdentity(
+        team,
+        "app",
+        ContainerAppWithIdentityProps(
+            name="ca-app-dev",
+            resource_group_name="rg",
+            location="westeurope",
+            container_app_environment_id="/subscriptions/0/env",
+            registry=_registry(stack).ref,
+            containers=[ContainerSpec(name="app", image="crappdev.azurecr.io/app:1")],
+        ),
+    )
+    for identity in (*identities, app.pull_identity):
+        for construct in (identity, identity.resource):
+            assert construct_path(construct) == construct.node.path
+    assert construct_path(app.pull_identity.resource) == "test/team/api/app/pull-identity/identity"
+    assert construct_path(identities[2]) == "test/team/api/with--slash"

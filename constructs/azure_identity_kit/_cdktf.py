@@ -483,12 +483,25 @@ for _name, _module in list(sys.modules.items()):
 
 
 def is_token(value: object) -> bool:
-    """`Token.is_unresolved` without a jsii round trip for plain literals: cdktf
+    """`Token.is_unresolved` without a jsii round trip for plain literals (cdktf
     encodes every unresolved string as `${TfToken[...]}`, so a string without
-    "${" is a literal."""
-    if isinstance(value, str) and "${" not in value:
+    "${" is a literal) and for a string asked about before."""
+    if not isinstance(value, str):
+        return Token.is_unresolved(value)
+    if "${" not in value:
         return False
-    return Token.is_unresolved(value)
+    # For a string, cdktf's answer depends on the string alone (a pattern test,
+    # lib/tokens/private/encoding.ts unresolved()): ask once per string.
+    known = _STRING_TOKENS.get(value)
+    if known is None:
+        known = Token.is_unresolved(value)
+        if len(_STRING_TOKENS) < _STRING_TOKENS_MAX:
+            _STRING_TOKENS[value] = known
+    return known
+
+
+_STRING_TOKENS: dict[str, bool] = {}
+_STRING_TOKENS_MAX = 100_000
 
 
 def object_key(obj: typing.Any) -> str:
@@ -515,10 +528,10 @@ def depends_on_address(element: typing.Any) -> str:
     rejects; `make validate` checks every entry names a resource of its stack.
     """
     address = _ADDRESSES.get(element)
-    if address is None:  # two jsii reads, once per element
+    if address is None:  # one jsii read per element (and one per generated class)
         mode = "data." if isinstance(element, TerraformDataSource) else ""
         address = _ADDRESSES[element] = (
-            f"{mode}{element.terraform_resource_type}.{element.friendly_unique_id}"
+            f"{mode}{resource_type(element)}.{element.friendly_unique_id}"
         )
     return address
 
@@ -526,9 +539,38 @@ def depends_on_address(element: typing.Any) -> str:
 _ADDRESSES: weakref.WeakKeyDictionary[typing.Any, str] = weakref.WeakKeyDictionary()
 
 
+def resolve(scope: typing.Any, value: typing.Any) -> typing.Any:
+    """`value` with its tokens resolved as synthesis resolves them in `scope`
+    (cdktf's Tokenization.resolve with its default resolver)."""
+    resolver = _CDK.DefaultTokenResolver(_CDK.StringConcat())
+    return _CDK.Tokenization.resolve(value, scope=scope, resolver=resolver)
+
+
+def resource_type(element: typing.Any) -> str:
+    """`element.terraform_resource_type`, read once per generated provider class:
+    a generated class passes its own `TF_RESOURCE_TYPE` constant to its base
+    constructor, so every instance has that type. A class without the constant
+    (cdktf's generic TerraformResource / TerraformDataSource, e.g. azapi.py's
+    classes on the cdktf toolchain) is given its type per instance, so it is
+    read per instance (tests/test_identity_core.py checks both)."""
+    cls = type(element)
+    known = _TYPES.get(cls)
+    if known is None:
+        known = getattr(cls, "TF_RESOURCE_TYPE", None)  # jsii static read
+        if known is None:
+            return element.terraform_resource_type
+        _TYPES[cls] = known
+    return known
+
+
+_TYPES: dict[type, str] = {}
+
+
 __all__ = [
     "TOOLCHAIN",
     "depends_on_address",
+    "resource_type",
+    "resolve",
     "object_key",
     "is_token",
     "Annotations",

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from ._cdktf import Construct, TerraformResource
 from .azurerm import service_plan
-from .errors import KitValidationError, child_path
+from .errors import KitValidationError, child_path, remember_path
 from .identity import AnyUserAssignedIdentity, GrantTarget, ManagedIdentities
 from .naming import APP_SERVICE, SERVICE_PLAN, check_name
 from .workload_identity import (
@@ -124,6 +124,7 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
         path = child_path(scope, construct_id)
         self._validate(path, props)
         super().__init__(scope, construct_id)
+        remember_path(self, path)  # its pull identity's path, for the guard
         self.props = props
         self.plan = plan_ref(props.service_plan)
         self.runtime_identity: AnyUserAssignedIdentity | None = props.runtime_identity
@@ -150,9 +151,10 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
             self.key_vault_reference_identity,
             *self._platform_identities(),
         )
+        # Every permission the site needs at start exists before it starts
+        # (site_arguments gives it as depends_on).
         self.resource = self._create_site(props, self._app_settings(props))
-        # Every permission the site needs at start exists before it starts.
-        self._order_grants_before(self.identities.user_assigned)
+        self._order_grants_before()
         self._attach_system_assigned(props.system_assigned)
         self._finish(props)
 
@@ -210,6 +212,7 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
             virtual_network_subnet_id=props.virtual_network_subnet_id,
             app_settings=dict(app_settings) or None,
             tags=dict(props.tags) or None,
+            depends_on=self._startup_depends_on(self.identities.user_assigned),
         )
 
     def site_config_arguments(self, props: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from ._cdktf import (
     TerraformStack,
     tune_bindings,
 )
+from .errors import recorded_scope
 
 _PROVIDER_ID = "azapi"
 TYPED = TOOLCHAIN == "cdktn"
@@ -74,8 +75,15 @@ class AzapiProvider(_ProviderBase):  # type: ignore[misc,valid-type]
     @staticmethod
     def of(scope: Construct) -> AzapiProvider:
         """The stack's azapi provider, created on first use (remembered per
-        stack in Python: asking the tree is two jsii round trips per call)."""
-        stack = TerraformStack.of(scope)
+        stack in Python: asking the tree is two jsii round trips per call). The
+        stack is found in Python when the scopes up to it were recorded
+        (errors.remember_path: a kit workload in a stack)."""
+        stack = scope
+        while not isinstance(stack, TerraformStack):  # up the scopes recorded in Python
+            stack = recorded_scope(stack)
+            if stack is None:
+                stack = TerraformStack.of(scope)  # a jsii static call
+                break
         provider = _PROVIDERS.get(stack)
         if provider is None:
             found = stack.node.try_find_child(_PROVIDER_ID)

@@ -17,12 +17,14 @@ from .azurerm import (
     container_app_environment_dapr_component,
     container_registry,
 )
-from .errors import KitValidationError, child_path
+from .errors import KitValidationError, child_path, remember_path
 from .identity import (
     AnyUserAssignedIdentity,
     GrantTarget,
     ManagedIdentities,
     add_depends_on,
+    construction_depends_on,
+    given_at_construction,
 )
 from .naming import CONTAINER_APP, check_name
 from .workload_identity import (
@@ -178,6 +180,7 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
         path = child_path(scope, construct_id)
         _validate(path, props)
         super().__init__(scope, construct_id)
+        remember_path(self, path)  # its pull identity's path, for the guard
         self.props = props
 
         if props.registry is not None:
@@ -230,9 +233,10 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
                 or None,
             ),
             tags=dict(props.tags) or None,
+            # Every permission the first revision needs exists before it starts.
+            depends_on=self._startup_depends_on(attached),
         )
-        # Every permission the first revision needs exists before it starts.
-        self._order_grants_before(attached)
+        self._order_grants_before()
         self._attach_system_assigned(props.system_assigned)
         self.identity_settings_action = self._identity_settings_action()
         self.scale_rules_action = self._queue_scale_rules_action(props.queue_scale_rules)
@@ -510,8 +514,9 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
                 _dapr_metadata("containerName", container_name),
                 _dapr_metadata("azureClientId", identity.client_id),
             ],
+            depends_on=construction_depends_on([result.role_assignment]),
         )
-        add_depends_on(component, [result.role_assignment])
+        given_at_construction(component, [result.role_assignment])
         add_depends_on(self.resource, [component, result.role_assignment])
         return component
 

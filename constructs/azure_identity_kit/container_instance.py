@@ -10,7 +10,7 @@ from typing import Literal
 from ._cdktf import Construct, is_token
 from .acr_pull_binding import RegistryRef, check_image_registry
 from .azurerm import container_group, container_registry
-from .errors import KitValidationError, child_path
+from .errors import KitValidationError, child_path, remember_path
 from .identity import AnyUserAssignedIdentity, ManagedIdentities
 from .naming import ACI_DNS_LABEL, CONTAINER_GROUP, CONTAINER_GROUP_CONTAINER, check_name
 from .workload_identity import WorkloadIdentityMixin, refuse_client_id_override, refuse_system_pull
@@ -132,6 +132,7 @@ class ContainerInstanceFromAcr(WorkloadIdentityMixin, Construct):
         path = child_path(scope, construct_id)
         _validate(path, props)
         super().__init__(scope, construct_id)
+        remember_path(self, path)  # its pull identity's path, for the guard
         self.props = props
 
         self.acr_pull = self._bind_pull(props)
@@ -176,8 +177,9 @@ class ContainerInstanceFromAcr(WorkloadIdentityMixin, Construct):
             ),
             subnet_ids=[network.subnet_id] if isinstance(network, AciPrivateNetwork) else None,
             tags=dict(props.tags) or None,
+            depends_on=self._startup_depends_on([self.runtime_identity]),
         )
-        self._order_grants_before([self.runtime_identity])
+        self._order_grants_before()
         self._attach_system_assigned(props.system_assigned)
 
     # What consumers and outputs need.

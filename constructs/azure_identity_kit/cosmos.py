@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ._cdktf import Construct
 from .azurerm import (
@@ -114,17 +115,16 @@ class IdentityOnlyCosmosAccount(Construct):
             minimal_tls_version="Tls12",
             tags=dict(props.tags) or None,
         )
+        account_id = self.resource.id  # each read is a jsii round trip: read once
         self.ref = CosmosAccountRef(
-            resource_id=self.resource.id,
+            resource_id=account_id,
             name=self.resource.name,
             resource_group_name=props.resource_group_name,
         )
         # Its private endpoint (PrivateEndpointFor with PrivateLinkService.of(resource))
         # joins this path; data grants carry it, so workloads wait for the endpoint too.
         self.network = network_path_of(self.resource)
-        self.target = GrantTarget(
-            name=construct_id, resource_id=self.resource.id, network=self.network
-        )
+        self.target = GrantTarget(name=construct_id, resource_id=account_id, network=self.network)
         self.databases: dict[str, CosmosDatabase] = {}
         self.containers: dict[tuple[str, str], CosmosContainer] = {}
 
@@ -132,6 +132,11 @@ class IdentityOnlyCosmosAccount(Construct):
     def endpoint(self) -> str:
         """`https://<name>.documents.azure.com:443/`, for CosmosClient(endpoint, credential)."""
         return self.resource.endpoint
+
+    @cached_property
+    def _node_id(self) -> str:
+        """The construct ID, read once (two jsii round trips) for the targets' names."""
+        return self.node.id
 
     def add_database(
         self, name: str, *, autoscale_max_throughput: int | None = None
@@ -167,8 +172,8 @@ class IdentityOnlyCosmosAccount(Construct):
             # The data-plane path, built from the resource's name so the grant
             # waits for the database (not the ARM ID .../sqlDatabases/<db>).
             target=GrantTarget(
-                name=f"{self.node.id}-{name}",
-                resource_id=f"{self.resource.id}/dbs/{resource.name}",
+                name=f"{self._node_id}-{name}",
+                resource_id=f"{self.target.resource_id}/dbs/{resource.name}",
                 network=self.network,
             ),
         )
@@ -230,8 +235,8 @@ class IdentityOnlyCosmosAccount(Construct):
             name=name,
             resource=resource,
             target=GrantTarget(
-                name=f"{self.node.id}-{database.name}-{name}",
-                resource_id=f"{self.resource.id}/dbs/{database.resource.name}/colls/{resource.name}",
+                name=f"{self._node_id}-{database.name}-{name}",
+                resource_id=f"{database.target.resource_id}/colls/{resource.name}",
                 network=self.network,
             ),
         )

@@ -25,14 +25,21 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from ._cdktf import Construct, TerraformResource, depends_on_address, is_token, object_key
+from ._cdktf import (
+    Construct,
+    TerraformResource,
+    depends_on_address,
+    is_token,
+    object_key,
+    resolve,
+)
 from .azurerm import (
     cosmosdb_sql_role_assignment,
     data_azurerm_user_assigned_identity,
     role_assignment,
     user_assigned_identity,
 )
-from .errors import KitValidationError, child_path
+from .errors import KitValidationError, child_path, remember_path
 from .naming import USER_ASSIGNED_IDENTITY, check_name
 
 PRINCIPAL_TYPE = "ServicePrincipal"
@@ -167,20 +174,66 @@ class Grant:
             add_depends_on(resource, [self.role_assignment])
 
 
+def construction_depends_on(
+    dependables: Sequence[TerraformResource],
+) -> list[TerraformResource] | None:
+    """`depends_on=[...]` for a resource about to be built that must wait for
+    `dependables` (and, for a grant on a private target, its endpoint and DNS
+    link): each once, in the order add_depends_on would write them. cdktf's own
+    dependable token resolves to the same bare address, with no jsii read or
+    write of `depends_on`. Call `given_at_construction` once the resource exists."""
+    return _with_network_paths(dependables, None) or None
+
+
+def given_at_construction(
+    resource: TerraformResource, dependables: Sequence[TerraformResource]
+) -> None:
+    """Remember what `resource` got from `construction_depends_on(dependables)`:
+    endpoints added later to a private target's path are added to it, and a
+    later add_depends_on does not write one of them twice."""
+    _GIVEN[resource] = tuple(_with_network_paths(dependables, resource))
+
+
+def _with_network_paths(
+    dependables: Sequence[TerraformResource], resource: TerraformResource | None
+) -> list[TerraformResource]:
+    """`dependables`, then what their network paths hold, each once (by identity:
+    two elements of a stack never share an address). With `resource`, it is
+    registered to wait for endpoints added to those paths later."""
+    paths = [path for d in dependables if (path := _PATHS.get(d)) is not None]
+    extra = [d for path in paths for d in (path._wait(resource) if resource else path.dependables)]
+    wanted: list[TerraformResource] = []
+    for dependable in (*dependables, *extra):
+        if all(dependable is not seen for seen in wanted):
+            wanted.append(dependable)
+    return wanted
+
+
+# Resource -> the dependables it was given at construction (construction_depends_on).
+_GIVEN: weakref.WeakKeyDictionary[object, tuple] = weakref.WeakKeyDictionary()
+
+
 def add_depends_on(resource: TerraformResource, dependables: Sequence[TerraformResource]) -> None:
-    """Make `resource` wait for each dependable, once; one read and one write
-    of `depends_on` (jsii calls). Entries are bare addresses
-    (`depends_on_address`: what cdktf's own dependable() resolves to), the form
-    Terraform's JSON syntax requires."""
+    """Make `resource` wait for each dependable, once, keeping what is there
+    (entries a user set included); one read and one write of `depends_on` (jsii
+    calls). Entries are bare addresses (`depends_on_address`: what cdktf's own
+    dependable() resolves to), the form Terraform's JSON syntax requires. Where
+    the dependable exists before the resource, `construction_depends_on` costs
+    no jsii call."""
     if not dependables:
         return
-    # A grant on a private target: wait for its endpoint and DNS link too.
-    paths = [path for d in dependables if (path := _PATHS.get(d)) is not None]
-    extra = [d for path in paths for d in path._wait(resource)]
+    wanted = _with_network_paths(dependables, resource)
     existing = list(resource.depends_on or [])
-    for dependable in (*dependables, *extra):
+    present = existing
+    given = _GIVEN.get(resource, ())
+    if any(d is g for d in wanted for g in given) and any(is_token(e) for e in existing):
+        # Entries given at construction are cdktf tokens; resolve the list (cdktf's
+        # own resolution) to see which addresses it still holds. Only when a
+        # dependable given at construction is asked for again.
+        present = resolve(resource, existing)
+    for dependable in wanted:
         address = depends_on_address(dependable)
-        if address not in existing:
+        if address not in present and address not in existing:
             existing.append(address)
     resource.depends_on = existing
 
@@ -389,8 +442,10 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
     def __init__(
         self, scope: Construct, construct_id: str, props: UserAssignedIdentityProps
     ) -> None:
-        check_name(USER_ASSIGNED_IDENTITY, props.name, child_path(scope, construct_id))
+        path = child_path(scope, construct_id)
+        check_name(USER_ASSIGNED_IDENTITY, props.name, path)
         super().__init__(scope, construct_id)
+        remember_path(self, path)
         self.grants = []
         self.resource = user_assigned_identity.UserAssignedIdentity(
             self,
@@ -400,6 +455,8 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
             location=props.location,
             tags=dict(props.tags) or None,
         )
+        # The guard's identity-idle rule needs it (guard/aspect.py), without jsii reads.
+        remember_path(self.resource, child_path(self, "identity"))
         self.label = f"user-assigned identity '{construct_id}'"
         self.azure_name: str | None = props.name
         """The identity's name in Entra ID (its service principal's display name)."""

@@ -76,6 +76,7 @@ class IdentityOnlyStorage(PrivateEndpointMixin, Construct):
             name=construct_id, resource_id=self.resource.id, network=self.network
         )
         self.containers: dict[str, storage_container.StorageContainer] = {}
+        self._container_targets: dict[str, GrantTarget] = {}
         self.private_link = PrivateLinkService(
             name=props.name, resource_id=self.resource.id, subresource="blob", network=self.network
         )
@@ -131,11 +132,16 @@ class IdentityOnlyStorage(PrivateEndpointMixin, Construct):
         return grant_to(self, grantee, BLOB_CONTRIBUTOR, target, description=description)
 
     def _container_target(self, name: str) -> GrantTarget:
-        return GrantTarget(
-            name=f"{self.node.id}-{name}",
-            resource_id=self.containers[name].id,
-            network=self.network,
-        )
+        """One target per container, made once: reading the construct ID and the
+        container's ID are jsii round trips, and every grant on it needs them."""
+        target = self._container_targets.get(name)
+        if target is None:
+            target = self._container_targets[name] = GrantTarget(
+                name=f"{self.node.id}-{name}",
+                resource_id=self.containers[name].id,
+                network=self.network,
+            )
+        return target
 
     def _blob_scope(self, container: str | None) -> GrantTarget:
         if container is None:

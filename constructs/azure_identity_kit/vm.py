@@ -213,8 +213,9 @@ class VmWithIdentity(WorkloadIdentityMixin, Construct):
                 else None
             ),
             tags=tags,
+            depends_on=self._startup_depends_on([self.runtime_identity]),
         )
-        self._order_grants_before([self.runtime_identity])
+        self._order_grants_before()
 
         self.target = GrantTarget(name=construct_id, resource_id=self.resource.id)
         self._attach_system_assigned(props.system_assigned)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ._cdktf import TerraformResource
 from .acr_pull_binding import AcrPullBinding
 from .errors import KitValidationError
 from .identity import (
@@ -27,6 +28,8 @@ from .identity import (
     UserAssignedIdentityProps,
     WorkloadGrantsMixin,
     add_depends_on,
+    construction_depends_on,
+    given_at_construction,
 )
 
 SYSTEM_ASSIGNED = "SystemAssigned"
@@ -115,7 +118,8 @@ def grant_secret_read(
 class WorkloadIdentityMixin(WorkloadGrantsMixin):
     """What a workload construct does with its identities, in the order Azure
     needs. Set `runtime_identity`, call `_bind_pull` (if it pulls images), build
-    `resource`, then `_order_grants_before` and `_attach_system_assigned`."""
+    `resource` with `depends_on=self._startup_depends_on(...)`, then
+    `_order_grants_before` and `_attach_system_assigned`."""
 
     pull_identity: AnyUserAssignedIdentity | None = None
     acr_pull: AcrPullBinding | None = None
@@ -143,14 +147,34 @@ class WorkloadIdentityMixin(WorkloadGrantsMixin):
         runtime = self.runtime_identity
         return {AZURE_CLIENT_ID: runtime.client_id} if runtime is not None else {}
 
-    def _order_grants_before(self, identities: Iterable[AnyUserAssignedIdentity | None]) -> None:
-        """The workload waits for its AcrPull binding, then for every grant these
-        identities hold so far; later grants order themselves through grant()."""
-        add_depends_on(
-            self.resource,
-            ([self.acr_pull.role_assignment] if self.acr_pull else [])
-            + [g.role_assignment for identity in identities if identity for g in identity.grants],
-        )
+    def _startup_depends_on(
+        self, identities: Iterable[AnyUserAssignedIdentity | None]
+    ) -> list[TerraformResource] | None:
+        """`depends_on` for the workload's resource, given at construction (no
+        jsii call): its AcrPull binding, then every grant these identities hold
+        so far. Call `_order_grants_before()` once the resource exists; later
+        grants order themselves through grant() (add_depends_on)."""
+        self._startup_grants = self._grants_to_wait_for(identities)
+        return construction_depends_on(self._startup_grants)
+
+    def _order_grants_before(
+        self, identities: Iterable[AnyUserAssignedIdentity | None] | None = None
+    ) -> None:
+        """Once the resource exists: it waits for what `_startup_depends_on` gave
+        it, and for private endpoints added to those grants' targets later. With
+        `identities` (a resource built without `_startup_depends_on`), it is made
+        to wait for the same grants now (add_depends_on: a read and a write)."""
+        if identities is not None:
+            add_depends_on(self.resource, self._grants_to_wait_for(identities))
+        else:
+            given_at_construction(self.resource, self._startup_grants)
+
+    def _grants_to_wait_for(
+        self, identities: Iterable[AnyUserAssignedIdentity | None]
+    ) -> list[TerraformResource]:
+        return ([self.acr_pull.role_assignment] if self.acr_pull else []) + [
+            g.role_assignment for identity in identities if identity for g in identity.grants
+        ]
 
     def _attach_system_assigned(self, enabled: bool) -> None:
         self.system_assigned_identity = (

@@ -27,7 +27,7 @@ from .._cdktf import (
     TerraformStack,
     object_key,
 )
-from ..errors import KitValidationError
+from ..errors import KitValidationError, construct_path
 from ..identity import UserAssignedIdentity
 from .checks import Finding, evaluate
 from .rules import GUARD_RULE_IDS, RULES
@@ -203,7 +203,7 @@ def check_stack(stack: TerraformStack) -> list[Finding]:
     """
     stack_path = stack.node.path
     identities = [
-        construct.resource.node.path
+        construct_path(construct.resource)  # recorded at construction: no jsii read
         for construct in stack.node.find_all()
         if isinstance(construct, UserAssignedIdentity)
     ]
