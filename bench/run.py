@@ -60,6 +60,7 @@ KIT_SWITCHES = (
     "AZURE_IDENTITY_KIT_SKIP_TYPECHECKS",
     "AZURE_IDENTITY_KIT_GC_FREEZE",
     "AZURE_IDENTITY_KIT_PIPELINE_LOADS",
+    "AZURE_IDENTITY_KIT_GUARD_LEAF",
 )
 
 # --compare: each speed-up switched off on its own, side by side with all on.
@@ -70,6 +71,10 @@ SPEEDUP_OFF = {
     "hints0": ({"AZURE_IDENTITY_KIT_CACHE_TYPE_HINTS": "0"}, "type hints resolved per call"),
     "checks": ({"AZURE_IDENTITY_KIT_SKIP_TYPECHECKS": "0"}, "typeguard checks kept"),
     "gc0": ({"AZURE_IDENTITY_KIT_GC_FREEZE": "0"}, "no GC pause/freeze at import"),
+    "guardleaf0": (
+        {"AZURE_IDENTITY_KIT_GUARD_LEAF": "0"},
+        "guard Aspect on the stack (called per construct)",
+    ),
     "pipeline0": (
         {"AZURE_IDENTITY_KIT_PIPELINE_LOADS": "0"},
         "assemblies loaded one by one as Python imports them",

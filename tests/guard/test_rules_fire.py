@@ -457,6 +457,15 @@ def test_the_guard_is_called_once_per_stack_and_sees_what_came_after_it(monkeypa
     assert visits == [f"bad/{GUARD_CONSTRUCT_ID}"], visits
     assert outcome.of("acr-admin-user") and outcome.synth_error is not None
 
+    visits.clear()
+    monkeypatch.setenv("AZURE_IDENTITY_KIT_GUARD_LEAF", "0")  # the switch: on the stack
+    switched = new_stack("switched")
+    acr_admin(switched)
+    apply_guard(switched)
+    assert len(synth_guarded(switched).of("acr-admin-user")) == 1
+    assert visits[0] == "switched" and len(visits) > 2, visits
+    monkeypatch.delenv("AZURE_IDENTITY_KIT_GUARD_LEAF")
+
     tested = new_stack("tested")
     acr_admin(tested)
     apply_guard(tested)

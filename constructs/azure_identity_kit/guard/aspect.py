@@ -26,6 +26,7 @@ from .._cdktf import (
     TerraformResource,
     TerraformStack,
     object_key,
+    speedup_enabled,
 )
 from ..errors import KitValidationError, construct_path
 from ..identity import UserAssignedIdentity
@@ -139,6 +140,7 @@ def _covering(path: str, by_path: dict[str, list[dict[str, Any]]]) -> list[dict[
 
 
 GUARD_CONSTRUCT_ID = "azure-identity-kit-guard"
+GUARD_LEAF_ENV = "AZURE_IDENTITY_KIT_GUARD_LEAF"
 """The leaf construct apply_guard() adds to a stack to carry its GuardAspect."""
 
 
@@ -171,7 +173,8 @@ def apply_guard(scope: IConstruct) -> None:
     Node for every construct below the one it is added to, a jsii round trip each
     (~11 per container app), and the guard needs only one call per stack. It is
     still invoked with the stack's aspects, so `app.synth()` and `Testing.synth`
-    run it, whatever `skip_validation` says."""
+    run it, whatever `skip_validation` says. AZURE_IDENTITY_KIT_GUARD_LEAF=0 (or
+    AZURE_IDENTITY_KIT_EAGER_PROVIDER=1) adds it to the stack instead."""
     if TerraformStack.is_stack(scope):
         stacks = [scope]
     else:
@@ -183,8 +186,11 @@ def apply_guard(scope: IConstruct) -> None:
             )
     for stack in stacks:
         if not is_guarded(stack):
-            anchor = Construct(stack, GUARD_CONSTRUCT_ID)
-            Aspects.of(anchor).add(GuardAspect(stack, anchor))
+            if speedup_enabled(GUARD_LEAF_ENV):
+                anchor = Construct(stack, GUARD_CONSTRUCT_ID)
+                Aspects.of(anchor).add(GuardAspect(stack, anchor))
+            else:  # the switch: on the stack, called back once per construct
+                Aspects.of(stack).add(GuardAspect(stack))
             _GUARDED.add(object_key(stack))
 
 
