@@ -8,8 +8,8 @@ Builds one stack with 1 app and one with N apps in-process (main.py's
 speed-ups on) and reports, per extra app: jsii calls by kind (create, get,
 set, invoke, static invoke, callbacks from Node), the kit function that made
 them (the innermost frame under constructs/azure_identity_kit or bench/),
-and wall time split into build and synth, each into Python CPU, Node CPU (jsii's
-relay and kernel, from /proc) and the rest; `--guard` adds the least-privilege
+and wall time split into build and synth, each into Python CPU and the CPU
+of jsii's Node kernel and of its relay process (from /proc); `--guard` adds the least-privilege
 guard (apply_guard), as the project's stacks and a user's app have. Counting wraps jsii's Kernel
 methods; it does not change what is synthesized. No timing here is a test.
 """
@@ -73,10 +73,11 @@ class Counter:
         setattr(Kernel, kind, counting(kernel_method))
 
 
-def node_cpu_s() -> float:
-    """CPU seconds (user + system) of this process's Node descendants: jsii's
-    relay and its kernel, read from /proc (Linux)."""
-    total, stack = 0.0, [os.getpid()]
+def node_cpu_s() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process's Node descendants, read
+    from /proc (Linux): (jsii's relay, which forwards every message, its kernel)."""
+    relay = kernel = 0.0
+    stack = [os.getpid()]
     while stack:
         pid = stack.pop()
         try:
@@ -85,13 +86,16 @@ def node_cpu_s() -> float:
                     stack.extend(int(child) for child in handle.read().split())
             with open(f"/proc/{pid}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{pid}/comm") as handle:
-                is_node = handle.read().strip().startswith("node")
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                command = handle.read()
         except OSError:
             continue
-        if is_node:
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if b"jsii-runtime" in command:
+            relay += seconds
+        elif b"program.js" in command:
+            kernel += seconds
+    return relay, kernel
 
 
 def measure(counter: Counter, apps: int, guard: bool) -> dict[str, float]:
@@ -111,7 +115,8 @@ def measure(counter: Counter, apps: int, guard: bool) -> dict[str, float]:
     for phase, (before, after) in (("build", clocks[0:2]), ("synth", clocks[1:3])):
         result[f"{phase}_s"] = after[0] - before[0]
         result[f"{phase}_python_s"] = after[1] - before[1]
-        result[f"{phase}_node_s"] = after[2] - before[2]
+        result[f"{phase}_relay_s"] = after[2][0] - before[2][0]
+        result[f"{phase}_kernel_s"] = after[2][1] - before[2][1]
     return result
 
 

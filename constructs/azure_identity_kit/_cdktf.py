@@ -360,8 +360,8 @@ def _pipeline_assembly_loads(after_start: typing.Callable[[], None]) -> bool:
                 )
 
     def send_after_loads(request, response_type):
-        if pending or started:
-            drain()
+        drain()
+        del process.send  # jsii's own send from now on
         return send(request, response_type)
 
     def load_sent_ahead(request):
