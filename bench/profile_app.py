@@ -41,6 +41,8 @@ class Counter:
     def __init__(self) -> None:
         self.by_kind: collections.Counter[str] = collections.Counter()
         self.by_site: collections.Counter[str] = collections.Counter()
+        self.seconds: collections.Counter[str] = collections.Counter()  # wall, outermost calls
+        self.depth = 0
         self.active = False
 
     def site(self) -> str:
@@ -60,10 +62,18 @@ class Counter:
 
         def counting(original):
             def counted(*args, **kwargs):
-                if counter.active:
-                    counter.by_kind[kind] += 1
-                    counter.by_site[counter.site()] += 1
-                return original(*args, **kwargs)
+                if not counter.active:
+                    return original(*args, **kwargs)
+                counter.by_kind[kind] += 1
+                counter.by_site[counter.site()] += 1
+                counter.depth += 1
+                start = time.perf_counter()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    counter.depth -= 1
+                    if counter.depth == 0:
+                        counter.seconds[kind] += time.perf_counter() - start
 
             return counted
 
@@ -102,16 +112,23 @@ def measure(counter: Counter, apps: int, guard: bool) -> dict[str, float]:
     outdir = tempfile.mkdtemp(prefix="profile-")
     counter.by_kind.clear()
     counter.by_site.clear()
+    counter.seconds.clear()
     counter.active = True
     clocks = [(time.perf_counter(), time.process_time(), node_cpu_s())]
     app = scale_app.build_scale_app(apps, outdir)
     if guard:
         apply_guard(app)
     clocks.append((time.perf_counter(), time.process_time(), node_cpu_s()))
+    counter.depth += 1  # synth's calls are counted, but timed only as the synth phase
     app.synth()
+    counter.depth -= 1
     clocks.append((time.perf_counter(), time.process_time(), node_cpu_s()))
     counter.active = False
-    result: dict = {"kinds": dict(counter.by_kind), "sites": dict(counter.by_site)}
+    result: dict = {
+        "kinds": dict(counter.by_kind),
+        "sites": dict(counter.by_site),
+        "seconds": dict(counter.seconds),
+    }
     for phase, (before, after) in (("build", clocks[0:2]), ("synth", clocks[1:3])):
         result[f"{phase}_s"] = after[0] - before[0]
         result[f"{phase}_python_s"] = after[1] - before[1]
@@ -137,21 +154,30 @@ def main(argv: list[str]) -> int:
         f"synth {per('synth_s'):.2f} ms"
     )
     print()
-    print("| phase | wall ms per extra app | Python CPU | Node CPU | neither (pipes, scheduling) |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print(
+        "| phase | wall ms per extra app | Python CPU | Node kernel CPU | jsii relay CPU "
+        "| wall - Python - kernel |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for phase in ("build", "synth"):
-        wall, python, node = (per(f"{phase}{key}") for key in ("_s", "_python_s", "_node_s"))
-        print(f"| {phase} | {wall:.1f} | {python:.1f} | {node:.1f} | {wall - python - node:.1f} |")
+        wall, python, kernel, relay = (
+            per(f"{phase}{key}") for key in ("_s", "_python_s", "_kernel_s", "_relay_s")
+        )
+        print(
+            f"| {phase} | {wall:.1f} | {python:.1f} | {kernel:.1f} | {relay:.1f} "
+            f"| {wall - python - kernel:.1f} |"
+        )
     print()
-    print("| jsii call kind | per extra app |")
-    print("| --- | ---: |")
-    total = 0.0
+    print("| jsii call kind | calls per extra app | wall ms per extra app (build phase) |")
+    print("| --- | ---: | ---: |")
+    total = total_ms = 0.0
     for kind in KINDS:
         value = (many["kinds"].get(kind, 0) - one["kinds"].get(kind, 0)) / extra
-        total += value
+        ms = (many["seconds"].get(kind, 0) - one["seconds"].get(kind, 0)) / extra * 1000
+        total, total_ms = total + value, total_ms + ms
         if value:
-            print(f"| {kind} | {value:.1f} |")
-    print(f"| **all** | **{total:.1f}** |")
+            print(f"| {kind} | {value:.1f} | {ms:.1f} |")
+    print(f"| **all** | **{total:.1f}** | **{total_ms:.1f}** |")
     print()
     print("| caused by | calls per extra app |")
     print("| --- | ---: |")
