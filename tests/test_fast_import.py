@@ -345,3 +345,27 @@ def test_assemblies_are_not_sent_ahead_when_switched_off(tmp_path):
     off, _, _ = _pipeline_probe(tmp_path, "kit-first", AZURE_IDENTITY_KIT_PIPELINE_LOADS="0")
     eager, _, _ = _pipeline_probe(tmp_path, "kit-first", AZURE_IDENTITY_KIT_EAGER_PROVIDER="1")
     assert off == eager == []
+
+
+def test_every_speed_up_switch_is_documented_and_cleared_by_the_bench():
+    """Each speed-up's off switch (README "Fast synth": every speed-up has one)
+    is in the README's table, and bench/run.py clears it from the environment
+    so its runs measure the defaults."""
+    import re
+
+    sources = [
+        REPO / "main.py",
+        *(REPO / "constructs" / "azure_identity_kit").glob("*.py"),
+        *(REPO / "constructs" / "azure_identity_kit" / "guard").glob("*.py"),
+    ]
+    switches = {
+        name
+        for path in sources
+        for name in re.findall(r'"(AZURE_IDENTITY_KIT_[A-Z_]+)"', path.read_text())
+    } - {"AZURE_IDENTITY_KIT_CDK", "AZURE_IDENTITY_KIT_DEBUG"}  # a choice and a debug aid
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Fast synth") : readme.index("## Tests")]
+    bench = (REPO / "bench" / "run.py").read_text()
+    assert len(switches) >= 8
+    assert sorted(s for s in switches if f"`{s}=" not in section) == []
+    assert sorted(s for s in switches if f'"{s}"' not in bench) == []
