@@ -221,7 +221,7 @@ def _stop_idle_kernel() -> list[tuple[str, str, str]]:
     kit's own (`constructs`, cdktf). Returns those assemblies, to load again;
     [] when the kernel is left as it is (speed-ups off, objects exist, another
     jsii library is loaded, or jsii is not the shape this was written for)."""
-    if not (speedup_enabled(LAZY_NODE_ENV) or speedup_enabled(SKIP_TOKEN_TRACES_ENV)):
+    if not _preload_wanted():
         return []
     try:
         from jsii import _reference_map
@@ -246,10 +246,15 @@ def _stop_idle_kernel() -> list[tuple[str, str, str]]:
     return assemblies
 
 
+def _preload_wanted() -> bool:
+    """Is either of NODE_PRELOAD_JS's speed-ups on?"""
+    return speedup_enabled(LAZY_NODE_ENV) or speedup_enabled(SKIP_TOKEN_TRACES_ENV)
+
+
 def _write_node_preload() -> str | None:
     """A temporary folder holding NODE_PRELOAD_JS, or None when neither of its
     speed-ups is on (or there is nowhere to write it)."""
-    if not (speedup_enabled(LAZY_NODE_ENV) or speedup_enabled(SKIP_TOKEN_TRACES_ENV)):
+    if not _preload_wanted():
         return None
     try:
         folder = tempfile.mkdtemp(prefix="azure-identity-kit-")
