@@ -381,12 +381,14 @@ def test_azapi_provider_of_finds_each_stack_through_recorded_scopes():
 
 
 def test_a_workload_ordered_the_old_way_gets_the_same_depends_on():
-    """`_order_grants_before(identities)` after building the resource (a workload
-    written before `_startup_depends_on`) still orders the same grants."""
+    """`depends_on` given at construction (`_startup_depends_on`) synthesizes
+    exactly what add_depends_on after building the resource (a read and a write)
+    gives for the same grants."""
     from types import SimpleNamespace
 
     from azure_identity_kit._cdktf import Construct
     from azure_identity_kit.azurerm import resource_group
+    from azure_identity_kit.identity import add_depends_on
     from azure_identity_kit.workload_identity import WorkloadIdentityMixin
 
     class OwnWorkload(WorkloadIdentityMixin, Construct):
@@ -398,7 +400,11 @@ def test_a_workload_ordered_the_old_way_gets_the_same_depends_on():
             self.resource = resource_group.ResourceGroup(
                 self, "rg", name="rg-own", location="x", depends_on=startup
             )
-            self._order_grants_before([self.runtime_identity] if old_style else None)
+            if old_style:
+                grants = [g.role_assignment for g in self.runtime_identity.grants]
+                add_depends_on(self.resource, [self.acr_pull.role_assignment, *grants])
+            else:
+                self._order_grants_before()
 
     docs = []
     for old_style in (True, False):

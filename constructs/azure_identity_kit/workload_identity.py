@@ -27,7 +27,6 @@ from .identity import (
     UserAssignedIdentity,
     UserAssignedIdentityProps,
     WorkloadGrantsMixin,
-    add_depends_on,
     construction_depends_on,
     given_at_construction,
 )
@@ -154,27 +153,15 @@ class WorkloadIdentityMixin(WorkloadGrantsMixin):
         jsii call): its AcrPull binding, then every grant these identities hold
         so far. Call `_order_grants_before()` once the resource exists; later
         grants order themselves through grant() (add_depends_on)."""
-        self._startup_grants = self._grants_to_wait_for(identities)
-        return construction_depends_on(self._startup_grants)
-
-    def _order_grants_before(
-        self, identities: Iterable[AnyUserAssignedIdentity | None] | None = None
-    ) -> None:
-        """Once the resource exists: it waits for what `_startup_depends_on` gave
-        it, and for private endpoints added to those grants' targets later. With
-        `identities` (a resource built without `_startup_depends_on`), it is made
-        to wait for the same grants now (add_depends_on: a read and a write)."""
-        if identities is not None:
-            add_depends_on(self.resource, self._grants_to_wait_for(identities))
-        else:
-            given_at_construction(self.resource, self._startup_grants)
-
-    def _grants_to_wait_for(
-        self, identities: Iterable[AnyUserAssignedIdentity | None]
-    ) -> list[TerraformResource]:
-        return ([self.acr_pull.role_assignment] if self.acr_pull else []) + [
+        self._startup_grants = ([self.acr_pull.role_assignment] if self.acr_pull else []) + [
             g.role_assignment for identity in identities if identity for g in identity.grants
         ]
+        return construction_depends_on(self._startup_grants)
+
+    def _order_grants_before(self) -> None:
+        """Once the resource exists: it waits for what `_startup_depends_on` gave
+        it, and for private endpoints added to those grants' targets later."""
+        given_at_construction(self.resource, self._startup_grants)
 
     def _attach_system_assigned(self, enabled: bool) -> None:
         self.system_assigned_identity = (
