@@ -15,6 +15,7 @@ from tools.lock import (
     PIPFILE_PYTHON,
     PIPFILE_TOOLCHAIN,
     REQUIREMENTS,
+    STACKS_IN,
     canonical,
     read_pins,
     render_pipfile,
@@ -54,7 +55,9 @@ def test_packages_are_the_default_toolchains_pins_plus_the_kit():
         f"Pipfile [packages] installs the kit as azure-identity-kit = "
         f'{{path = ".", editable = true}}; {FIX}'
     )
+    stacks = {name: packages.pop(name) for name in read_pins(REQUIREMENTS / STACKS_IN)}
     problems = _drift("packages", packages, f"{PIPFILE_TOOLCHAIN}.in")
+    problems += _drift("packages", stacks, STACKS_IN)
     assert not problems, "\n".join(problems)
 
 
