@@ -52,3 +52,25 @@ def by_name(doc: dict[str, Any], resource_type: str, name: str) -> tuple[str, di
     matches = [(k, v) for k, v in resources(doc, resource_type).items() if v.get("name") == name]
     assert len(matches) == 1, f"expected one {resource_type} named {name!r}, found {matches}"
     return matches[0]
+
+
+def waits_for(doc: dict[str, Any], resource: dict[str, Any]) -> set[str]:
+    """The addresses `resource` is created after: its depends_on entries and,
+    through each `time_sleep` among them (a propagation wait), what the wait
+    depends on. For tests of *order*; tests of the wait itself look at it."""
+    found: set[str] = set()
+    for entry in resource.get("depends_on", []):
+        found.add(entry)
+        kind, _, name = entry.partition(".")
+        if kind == "time_sleep":
+            found.update(resources(doc, "time_sleep")[name].get("depends_on", []))
+    return found
+
+
+def propagation_wait(doc: dict[str, Any], resource: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The one `time_sleep` in `resource`'s depends_on: (its name, its body)."""
+    sleeps = [
+        e.partition(".")[2] for e in resource.get("depends_on", []) if e.startswith("time_sleep.")
+    ]
+    assert len(sleeps) == 1, f"expected one propagation wait, found {sleeps}"
+    return sleeps[0], resources(doc, "time_sleep")[sleeps[0]]

@@ -16,7 +16,7 @@ from azure_identity_kit import (
     UserAssignedIdentity,
     UserAssignedIdentityProps,
 )
-from support import by_name, new_stack, only, ref, resources, synth
+from support import by_name, new_stack, only, propagation_wait, ref, resources, synth
 
 RA = "azurerm_role_assignment"
 UAI = "azurerm_user_assigned_identity"
@@ -140,7 +140,8 @@ def test_created_pull_identity_is_granted_acrpull_before_the_app():
     }
     ((key, assignment),) = acr_pull.items()
     assert assignment["principal_id"] == ref(UAI, pull_key, "principal_id")
-    assert f"{RA}.{key}" in app["depends_on"]
+    _, wait = propagation_wait(doc, app)
+    assert f"{RA}.{key}" in wait["depends_on"], "the app waits for AcrPull to take effect"
 
 
 def test_runtime_grants_are_ordered_before_the_app_system_grants_after():
@@ -310,6 +311,9 @@ def _pulling_app(stack):
             registry=registry.ref,
             runtime_identity=runtime,
             containers=[ContainerSpec(name="app", image="crappdev.azurecr.io/app:1")],
+            # These tests are about merging depends_on entries: AcrPull is given to
+            # the app itself (no propagation wait; tests/test_waits.py has the wait).
+            propagation_wait="0s",
         ),
     )
     return app
@@ -394,6 +398,7 @@ def test_a_workload_ordered_the_old_way_gets_the_same_depends_on():
     class OwnWorkload(WorkloadIdentityMixin, Construct):
         def __init__(self, scope, props, old_style: bool) -> None:
             super().__init__(scope, "own")
+            self.props = props
             self.runtime_identity = props.runtime_identity
             self._bind_pull(props)
             startup = None if old_style else self._startup_depends_on([self.runtime_identity])
@@ -424,6 +429,7 @@ def test_a_workload_ordered_the_old_way_gets_the_same_depends_on():
             location="x",
             tags={},
             runtime_identity=runtime,
+            propagation_wait="0s",  # the merge of entries, not the wait (test_waits.py)
         )
         workload = OwnWorkload(stack, props, old_style)
         workload.grant("Storage Blob Data Reader", GrantTarget("data", CONTAINER_ID))

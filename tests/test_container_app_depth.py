@@ -18,7 +18,7 @@ from azure_identity_kit import (
 )
 from azure_identity_kit.azapi import AZAPI_SOURCE, AZAPI_VERSION
 from azure_identity_kit.azurerm import SCALE_RULE_IDENTITY_NATIVE
-from support import by_name, new_stack, only, ref, resources, synth
+from support import by_name, new_stack, only, propagation_wait, ref, resources, synth
 from test_container_app import CONTAINER_ID, _props, _registry
 
 RA = "azurerm_role_assignment"
@@ -97,7 +97,8 @@ def test_key_vault_reference_by_pull_identity_granted_on_the_secret_before_the_a
     key, grant = kv[0]
     assert grant["scope"] == VAULT.resource_id + "/secrets/db-password", "narrowest: the one secret"
     assert grant["principal_id"] == ref(UAI, pull_key, "principal_id")
-    assert f"{RA}.{key}" in app["depends_on"]
+    _, wait = propagation_wait(doc, app)
+    assert f"{RA}.{key}" in wait["depends_on"], "Container Apps reads the secret at create"
     env = {e["name"]: e for e in app["template"]["container"][0]["env"]}
     assert env["DB_PASSWORD"] == {"name": "DB_PASSWORD", "secret_name": "db-password"}
 

@@ -21,7 +21,7 @@ from azure_identity_kit import (
     UserAssignedIdentityProps,
 )
 from azure_identity_kit.azurerm import container_registry
-from support import by_name, new_stack, only, ref, resources, synth
+from support import by_name, new_stack, only, propagation_wait, ref, resources, synth
 
 CG = "azurerm_container_group"
 RA = "azurerm_role_assignment"
@@ -174,7 +174,8 @@ def test_pull_waits_for_the_acrpull_role_assignment():
     assert assignment["principal_id"] == ref(UAI, pull_key, "principal_id")
     assert assignment["scope"] == REGISTRY_ID, "AcrPull is scoped to the one registry"
     assert assignment["principal_type"] == "ServicePrincipal"
-    assert f"{RA}.{key}" in group["depends_on"], "group must depend on AcrPull"
+    _, wait = propagation_wait(doc, group)
+    assert f"{RA}.{key}" in wait["depends_on"], "the group waits for AcrPull to take effect"
 
 
 def test_given_pull_identity_is_used_and_none_is_created():

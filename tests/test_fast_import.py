@@ -302,8 +302,14 @@ def _pipeline_probe(tmp_path: Path, mode: str, **switches: str) -> tuple[list[st
 
 
 KIT_ASSEMBLIES = {
-    "cdktf": ["constructs", "cdktf", "@cdktf/provider-azurerm"],
-    "cdktn": ["constructs", "cdktn", "@cdktn/provider-azurerm", "@cdktn/provider-azapi"],
+    "cdktf": ["constructs", "cdktf", "@cdktf/provider-azurerm", "@cdktf/provider-time"],
+    "cdktn": [
+        "constructs",
+        "cdktn",
+        "@cdktn/provider-azurerm",
+        "@cdktn/provider-azapi",
+        "@cdktn/provider-time",
+    ],
 }
 
 

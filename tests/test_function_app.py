@@ -21,7 +21,7 @@ from azure_identity_kit import (
     UserAssignedIdentityProps,
 )
 from azure_identity_kit.function_app import SITE_CONFIG_API, SITES_API
-from support import by_name, new_stack, only, ref, resources, synth
+from support import by_name, new_stack, only, propagation_wait, ref, resources, synth
 
 FUNC = "azurerm_linux_function_app"
 FLEX = "azurerm_function_app_flex_consumption"
@@ -153,8 +153,9 @@ def test_host_roles_follow_the_triggers_and_are_ordered_before_the_app(triggers,
     assert set(roles) == expected, "one role assignment per role, on the host account only"
     assert len(resources(doc, RA)) == len(expected)
     keys = {ra["role_definition_name"]: k for k, ra in resources(doc, RA).items()}
+    _, wait = propagation_wait(doc, app)
     for role in expected:
-        assert f"{RA}.{keys[role]}" in app["depends_on"], f"{role} must exist before the app"
+        assert f"{RA}.{keys[role]}" in wait["depends_on"], f"{role} takes effect before the app"
         assert roles[role]["principal_type"] == "ServicePrincipal"
 
 

@@ -35,6 +35,7 @@ from azure_identity_kit import (
 from azure_identity_kit.azurerm import AZURERM_MAJOR, storage_account, user_assigned_identity
 from azure_identity_kit.guard.checkov_gate import skip_checks, stack_configs
 from support import by_name, new_stack, only, ref, resources, synth
+from support import waits_for as created_after
 
 from stacks import ENVIRONMENTS
 from stacks.config import EnvironmentConfig
@@ -317,14 +318,14 @@ def test_workloads_wait_for_endpoint_and_dns_as_well_as_the_grant(env, stack_jso
         return {
             f"{PE}.{endpoint_of[(resource_id, subresource)]}",
             f"{LINK}.{link_of[PRIVATE_DNS_ZONES[subresource]]}",
-        } <= set(resource["depends_on"])
+        } <= created_after(doc, resource)
 
     _, app = by_name(doc, "azurerm_container_app", f"ca-idkit-api-{env}")
     _, worker = only(doc, "azurerm_container_group")
     assert waits_for(app, "registry") and waits_for(app, "vault") and waits_for(app, "blob")
     assert waits_for(app, "Sql"), "Cosmos DB data grants carry the account's endpoint"
     assert waits_for(worker, "registry") and waits_for(worker, "blob")
-    assert any(d.startswith("azurerm_role_assignment.") for d in worker["depends_on"])
+    assert any(d.startswith("azurerm_role_assignment.") for d in created_after(doc, worker))
     # web: the image pull (registry) and its Key Vault reference (vault), besides `data`.
     _, web = only(doc, WEB_APP)
     assert waits_for(web, "registry") and waits_for(web, "vault") and waits_for(web, "blob")
@@ -335,7 +336,7 @@ def test_workloads_wait_for_endpoint_and_dns_as_well_as_the_grant(env, stack_jso
     assert waits_for(func, "Sql")
     assert not waits_for(func, "blob"), "func reads nothing from the `data` account"
     for app_ in (web, func):
-        assert any(d.startswith("azurerm_role_assignment.") for d in app_["depends_on"])
+        assert any(d.startswith("azurerm_role_assignment.") for d in created_after(doc, app_))
 
 
 @pytest.mark.parametrize("env", PRIVATE)
@@ -422,7 +423,7 @@ def test_a_workload_made_before_the_endpoint_still_waits_for_it():
     group = only(doc, "azurerm_container_group")[1]
     pe_key = only(doc, PE)[0]
     link_key = only(doc, LINK)[0]
-    assert {f"{PE}.{pe_key}", f"{LINK}.{link_key}"} <= set(group["depends_on"])
+    assert {f"{PE}.{pe_key}", f"{LINK}.{link_key}"} <= created_after(doc, group)
     assert endpoint.dns_zone is zones.zones["privatelink.azurecr.io"]
     assert registry.ref.network_restricted and registry.ref.trusted_services_bypass
 

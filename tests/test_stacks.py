@@ -7,7 +7,7 @@ import os
 import re
 
 import pytest
-from support import by_name, only, ref, resources, strip_metadata
+from support import by_name, only, propagation_wait, ref, resources, strip_metadata, waits_for
 
 from stacks import ENVIRONMENTS
 
@@ -65,8 +65,9 @@ def test_api_pulls_through_its_pull_identity_after_the_acrpull_grant(env, stack_
     key, assignment = acr_pull[0]
     assert assignment["principal_id"] == ref(UAI, pull_id, "principal_id")
     assert assignment["scope"] == ref("azurerm_container_registry", registry_id, "id")
-    assert f"{RA}.{key}" in app.get("depends_on", []), (
-        "the app must depend_on the AcrPull role assignment so the first pull has permission"
+    _, wait = propagation_wait(doc, app)
+    assert f"{RA}.{key}" in wait["depends_on"], (
+        "the app must wait for the AcrPull role assignment so the first pull has permission"
     )
 
 
@@ -248,7 +249,7 @@ def test_web_and_func_run_on_one_plan_by_identity(env, stack_json):
     }
     for identity_key, app in ((web_id, web), (pull_id, web), (func_id, func)):
         for _, key in roles_of(identity_key):
-            assert f"{RA}.{key}" in app["depends_on"], "every grant exists before the app"
+            assert f"{RA}.{key}" in waits_for(doc, app), "every grant exists before the app"
     host_key, host = by_name(doc, "azurerm_storage_account", f"stfnidkit{env}")
     assert host["shared_access_key_enabled"] is False
     assert func["storage_account_name"] == ref("azurerm_storage_account", host_key, "name")

@@ -36,6 +36,9 @@ EXPECTED_DIFFERENCES = {
     ("terraform.required_providers", "azurerm.version", "4.55.0", "5.10.0"),
     ("terraform.required_providers", "azapi.version", "2.4.0", "2.13.0"),
     ("terraform.required_providers", "azapi.source", "azure/azapi", "Azure/azapi"),
+    # The time bindings: cdktf-cdktf-provider-time 11.0.1 (time 0.13.1) -> cdktn-provider-time
+    # 14.0.2 (time 0.14.2); the same time_sleep arguments (time_provider.py).
+    ("terraform.required_providers", "time.version", "0.13.1", "0.14.2"),
     # azurerm 5 replaced parent_id + resource_group_name by user_assigned_identity_id
     # (azurerm.federated_credential_identity).
     ("azurerm_federated_identity_credential", "parent_id", "<reference>", ABSENT),

@@ -16,7 +16,7 @@ from azure_identity_kit import (
     WebAppWithIdentity,
     WebAppWithIdentityProps,
 )
-from support import by_name, new_stack, only, ref, resources, synth
+from support import by_name, new_stack, only, propagation_wait, ref, resources, synth
 
 WEB = "azurerm_linux_web_app"
 RA = "azurerm_role_assignment"
@@ -120,7 +120,8 @@ def test_image_pulled_by_pull_identity_client_id_after_acrpull():
         "docker_registry_url": "https://crshared.azurecr.io",
     }
     acr = [k for k, ra in resources(doc, RA).items() if ra["role_definition_name"] == "AcrPull"]
-    assert len(acr) == 1 and f"{RA}.{acr[0]}" in app["depends_on"]
+    _, wait = propagation_wait(doc, app)
+    assert len(acr) == 1 and f"{RA}.{acr[0]}" in wait["depends_on"], "waits for AcrPull"
     assert ref(UAI, pull_id, "id") in app["identity"]["identity_ids"]
 
 
@@ -141,9 +142,11 @@ def test_key_vault_reference_resolved_by_runtime_identity_granted_first():
     )
     assert grant["scope"] == f"{VAULT.resource_id}/secrets/web-config", "narrowest: one secret"
     assert grant["principal_id"] == ref(UAI, runtime_id, "principal_id")
-    assert f"{RA}.{key}" in app["depends_on"]
+    _, wait = propagation_wait(doc, app)
+    assert f"{RA}.{key}" in wait["depends_on"], "App Service resolves it when the app starts"
     reader = next(k for k, ra in resources(doc, RA).items() if ra["scope"] == DATA.resource_id)
     assert f"{RA}.{reader}" in app["depends_on"], "grant() is ordered before the app"
+    assert f"{RA}.{reader}" not in wait["depends_on"], "a runtime grant adds no wait"
 
 
 def test_explicit_reference_identity_is_attached():

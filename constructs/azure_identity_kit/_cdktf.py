@@ -57,10 +57,10 @@ SKIP_TOKEN_TRACES_ENV = "AZURE_IDENTITY_KIT_SKIP_TOKEN_TRACES"
 CACHE_TYPE_HINTS_ENV = "AZURE_IDENTITY_KIT_CACHE_TYPE_HINTS"
 SKIP_TYPECHECKS_ENV = "AZURE_IDENTITY_KIT_SKIP_TYPECHECKS"  # main.py only
 PIPELINE_LOADS_ENV = "AZURE_IDENTITY_KIT_PIPELINE_LOADS"
-# The provider bindings each toolchain's kit imports (azurerm.py, azapi.py).
+# The provider bindings each toolchain's kit imports (azurerm.py, azapi.py, time_provider.py).
 PROVIDER_PACKAGES = {
-    "cdktf": ("cdktf_cdktf_provider_azurerm",),
-    "cdktn": ("cdktn_provider_azurerm", "cdktn_provider_azapi"),
+    "cdktf": ("cdktf_cdktf_provider_azurerm", "cdktf_cdktf_provider_time"),
+    "cdktn": ("cdktn_provider_azurerm", "cdktn_provider_azapi", "cdktn_provider_time"),
 }
 # cdktn's own switch for the token stack traces (lib/tokens/private/stack-trace.js).
 CDKTN_CREATION_STACK_ENV = "CDKTN_DISABLE_CREATION_STACK"
@@ -415,6 +415,8 @@ _BINDINGS = (
     "cdktf_cdktf_provider_azurerm",
     "cdktn_provider_azurerm",
     "cdktn_provider_azapi",
+    "cdktf_cdktf_provider_time",
+    "cdktn_provider_time",
 )
 _skip_type_checks = False
 

@@ -53,6 +53,11 @@ class RegistryRef:
     def existing(name: str, resource_id: str, login_server: str) -> RegistryRef:
         return RegistryRef(name=name, resource_id=resource_id, login_server=login_server)
 
+    @property
+    def target(self) -> GrantTarget:
+        """The registry as the scope of AcrPull."""
+        return GrantTarget(name=self.name, resource_id=self.resource_id, network=self.network)
+
 
 def check_image_registry(path: str, login_server: str, images: Mapping[str, str]) -> None:
     """Refuse an image (container name -> image) from another Azure Container
@@ -98,11 +103,7 @@ class AcrPullBinding(Construct):
             self,
             identity,
             ACR_PULL,
-            GrantTarget(
-                name=self.registry.name,
-                resource_id=self.registry.resource_id,
-                network=self.registry.network,
-            ),
+            self.registry.target,
             description=f"Image pulls from registry '{self.registry.name}' by {identity.label}",
         )
         identity.grants.append(self.grant)

@@ -134,15 +134,22 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
         # whole app; it is granted before the app exists.
         self.key_vault_reference_identity = self._reference_identity(props)
         self.key_vault_grants = [
-            grant_secret_read(
-                self.key_vault_reference_identity,
-                ref.vault,
-                ref.secret_name,
-                f"{self.site_kind.capitalize()} '{props.name}' resolves Key Vault reference "
-                f"'{ref.setting}'",
+            grant
+            for grant in (
+                grant_secret_read(
+                    self.key_vault_reference_identity,
+                    ref.vault,
+                    ref.secret_name,
+                    f"{self.site_kind.capitalize()} '{props.name}' resolves Key Vault "
+                    f"reference '{ref.setting}'",
+                )
+                for ref in props.key_vault_references
             )
-            for ref in props.key_vault_references
+            if grant is not None  # None: granted outside this stack
         ]
+        # App Service resolves them when the site starts; unresolved, a setting
+        # keeps its literal `@Microsoft.KeyVault(...)` text until a refresh.
+        self._needs_at_create(*self.key_vault_grants)
         self.identities = ManagedIdentities.of(
             props.system_assigned,
             self.pull_identity,

@@ -23,7 +23,7 @@ from ._cdktf import (
     TerraformStack,
     tune_bindings,
 )
-from .errors import recorded_scope
+from .stack_scope import one_per_stack
 
 _PROVIDER_ID = "azapi"
 TYPED = TOOLCHAIN == "cdktn"
@@ -49,9 +49,7 @@ else:
 _GENERIC_METADATA = {"provider_name": "azapi", "provider_version_constraint": AZAPI_VERSION}
 
 
-_PROVIDERS: weakref.WeakKeyDictionary[TerraformStack, TerraformProvider] = (
-    weakref.WeakKeyDictionary()
-)
+_PROVIDERS: weakref.WeakKeyDictionary[TerraformStack, AzapiProvider] = weakref.WeakKeyDictionary()
 
 
 class AzapiProvider(_ProviderBase):  # type: ignore[misc,valid-type]
@@ -74,21 +72,8 @@ class AzapiProvider(_ProviderBase):  # type: ignore[misc,valid-type]
 
     @staticmethod
     def of(scope: Construct) -> AzapiProvider:
-        """The stack's azapi provider, created on first use (remembered per
-        stack in Python: asking the tree is two jsii round trips per call). The
-        stack is found in Python when the scopes up to it were recorded
-        (errors.remember_path: a kit workload in a stack)."""
-        stack = scope
-        while not isinstance(stack, TerraformStack):  # up the scopes recorded in Python
-            stack = recorded_scope(stack)
-            if stack is None:
-                stack = TerraformStack.of(scope)  # a jsii static call
-                break
-        provider = _PROVIDERS.get(stack)
-        if provider is None:
-            found = stack.node.try_find_child(_PROVIDER_ID)
-            provider = _PROVIDERS[stack] = found if found is not None else AzapiProvider(stack)
-        return provider  # type: ignore[return-value]
+        """The stack's azapi provider, created on first use (stack_scope.one_per_stack)."""
+        return one_per_stack(scope, _PROVIDER_ID, _PROVIDERS, AzapiProvider)
 
 
 class AzapiResourceAction(_ActionBase):  # type: ignore[misc,valid-type]

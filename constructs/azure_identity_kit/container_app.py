@@ -157,6 +157,11 @@ class ContainerAppWithIdentityProps:
     """Identity-authenticated queue scale rules (set through azapi). Default: none."""
     dapr: DaprSpec | None = None
     """Enable the Dapr sidecar. Default: off."""
+    propagation_wait: str | None = None
+    """How long the app waits after the grants Azure uses to create it (AcrPull, Key Vault
+    references, Dapr components) are made, before it is created: a Go duration, '0s' for no
+    wait. Default: the `azure-identity-kit:propagation-wait` context value, else 120s
+    (README "First deploy")."""
     min_replicas: int = 0
     max_replicas: int = 1
     revision_mode: str = "Single"
@@ -247,11 +252,11 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
         return self.resource.ingress.fqdn if self.props.ingress else None
 
     def _registry_blocks(self) -> list[container_app.ContainerAppRegistry] | None:
-        if self.acr_pull is None:
+        if self.pull_registry is None or self.pull_identity is None:
             return None
         return [
             container_app.ContainerAppRegistry(
-                server=self.acr_pull.login_server, identity=self.pull_identity.resource_id
+                server=self.pull_registry.login_server, identity=self.pull_identity.resource_id
             )
         ]
 
@@ -301,11 +306,15 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
 
     def _key_vault_secret(self, ref: KeyVaultSecretRef) -> container_app.ContainerAppSecret:
         identity = self._secret_identity(ref)
-        grant_secret_read(
-            identity,
-            ref.vault,
-            ref.secret_name,
-            f"Container app '{self.props.name}' reads Key Vault reference '{ref.name}'",
+        # Container Apps reads the secret when it creates the app, and refuses
+        # the app if it cannot (README "First deploy").
+        self._needs_at_create(
+            grant_secret_read(
+                identity,
+                ref.vault,
+                ref.secret_name,
+                f"Container app '{self.props.name}' reads Key Vault reference '{ref.name}'",
+            )
         )
         return container_app.ContainerAppSecret(
             name=ref.name,
@@ -389,9 +398,10 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
                 rule.queue,
                 f"KEDA scale rule '{rule.name}' of '{self.props.name}' reads queue length",
             )
-            grants.append(result)
-            if not system:  # a system-assigned grant can only follow the app
-                result.apply_before(self.resource)
+            if result is not None:  # None: granted outside this stack
+                grants.append(result)
+                if not system:  # a system-assigned grant can only follow the app
+                    result.apply_before(self.resource)
             if SCALE_RULE_IDENTITY_NATIVE:
                 native_rules.append(
                     container_app.ContainerAppTemplateCustomScaleRule(
@@ -501,6 +511,7 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
             container,
             f"Dapr state store '{component_name}' of '{self.props.name}'",
         )
+        granted = [result.role_assignment] if result is not None else []  # None: made elsewhere
         component = container_app_environment_dapr_component.ContainerAppEnvironmentDaprComponent(
             self,
             f"dapr-{component_name}",
@@ -514,10 +525,14 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
                 _dapr_metadata("containerName", container_name),
                 _dapr_metadata("azureClientId", identity.client_id),
             ],
-            depends_on=construction_depends_on([result.role_assignment]),
+            depends_on=construction_depends_on(granted),
         )
-        given_at_construction(component, [result.role_assignment])
-        add_depends_on(self.resource, [component, result.role_assignment])
+        given_at_construction(component, granted)
+        # The sidecar loads the component when a revision starts: the app waits
+        # for the component and, through its propagation wait, for the grant.
+        add_depends_on(self.resource, [component])
+        if result is not None:
+            self._needs_at_create_later(result)
         return component
 
 

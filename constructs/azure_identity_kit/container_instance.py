@@ -107,6 +107,11 @@ class ContainerInstanceFromAcrProps:
     network: AciPublicNetwork | AciPrivateNetwork | None = None
     """Public IP (optionally with a DNS label), private IP in a subnet, or None: no IP
     address at all (outbound only). Default: None."""
+    propagation_wait: str | None = None
+    """How long the group waits after its AcrPull grant is made, before it is created (Azure
+    refuses a group whose image it cannot pull yet): a Go duration, '0s' for no wait.
+    Default: the `azure-identity-kit:propagation-wait` context value, else 120s (README
+    "First deploy")."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on the group and on the pull identity it creates. Default: none."""
 
@@ -135,8 +140,7 @@ class ContainerInstanceFromAcr(WorkloadIdentityMixin, Construct):
         remember_path(self, path)  # its pull identity's path, for the guard
         self.props = props
 
-        self.acr_pull = self._bind_pull(props)
-        self.pull_identity: AnyUserAssignedIdentity = self.acr_pull.identity
+        self._bind_pull(props)
         self.runtime_identity = props.runtime_identity
 
         self.identities = ManagedIdentities.of(
@@ -155,8 +159,8 @@ class ContainerInstanceFromAcr(WorkloadIdentityMixin, Construct):
             identity=self.identities.render(container_group.ContainerGroupIdentity),
             image_registry_credential=[
                 container_group.ContainerGroupImageRegistryCredential(
-                    server=self.acr_pull.login_server,
-                    user_assigned_identity_id=self.pull_identity.resource_id,
+                    server=self.pull_registry.login_server,  # type: ignore[union-attr]
+                    user_assigned_identity_id=self.pull_identity.resource_id,  # type: ignore[union-attr]
                 )
             ],
             container=[self._container_block(spec) for spec in props.containers],

@@ -182,6 +182,11 @@ class FunctionAppWithIdentityProps:
     """Dedicated plans: keep the host loaded so timers and queues fire. Default: on."""
     health_check_path: str | None = None
     """Path the platform probes. Default: none."""
+    propagation_wait: str | None = None
+    """How long the app waits after the grants its host uses to start (host storage roles
+    of a user-assigned identity, Key Vault references) are made, before it is created: a Go
+    duration, '0s' for no wait. Default: the `azure-identity-kit:propagation-wait` context
+    value, else 120s (README "First deploy")."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -226,20 +231,23 @@ class FunctionAppWithIdentity(LinuxSiteBase):
         self.host_storage_grants = []
         if self.host_storage_identity is not None:
             self._grant_host_roles(self.host_storage_identity, props)
+            # The host reads its storage when it starts (Flex Consumption: its
+            # deployment package, at creation).
+            self._needs_at_create(*self.host_storage_grants)
 
     def _grant_host_roles(self, identity, props: FunctionAppWithIdentityProps) -> None:
         roles = list(HOST_STORAGE_ROLES)
         for trigger in props.triggers:
             roles += [role for role in TRIGGER_ROLES[FunctionTrigger(trigger)] if role not in roles]
         for role in roles:
-            self.host_storage_grants.append(
-                ensure_grant(
-                    identity,
-                    role,
-                    self.host_storage.account,
-                    f"Function app '{props.name}' host storage ({role})",
-                )
+            grant = ensure_grant(
+                identity,
+                role,
+                self.host_storage.account,
+                f"Function app '{props.name}' host storage ({role})",
             )
+            if grant is not None:  # None: granted outside this stack
+                self.host_storage_grants.append(grant)
 
     def _platform_identities(self) -> list[AnyUserAssignedIdentity]:
         return [self.host_storage_identity] if self.host_storage_identity else []

@@ -374,6 +374,10 @@ def cosmos_data_grant(
     data-plane path: the account ID, `<account id>/dbs/<db>` or
     `<account id>/dbs/<db>/colls/<container>` (not the ARM IDs of the database
     or container resources, which Cosmos DB refuses as scopes).
+
+    For a principal created in this stack it waits for Entra ID to replicate
+    it first (`waits.replication_wait`): this resource has no principal_type
+    and nothing in azurerm retries its "not found in the AAD tenant" failure.
     """
     guid = COSMOS_DATA_ROLES.get(role.lower()) if isinstance(role, str) else None
     if guid is None:
@@ -384,6 +388,11 @@ def cosmos_data_grant(
             f"Use '{COSMOS_DATA_READER}' or '{COSMOS_DATA_CONTRIBUTOR}'.",
         )
     construct_id = _grant_construct_id(scope, grantee, role, target, id_prefix)
+    # A principal created in this stack is not yet visible to Cosmos DB: wait for
+    # Entra ID to replicate it (waits.py; imported here because it builds on this module).
+    from .waits import replication_wait
+
+    wait = replication_wait(grantee)
     assignment = cosmosdb_sql_role_assignment.CosmosdbSqlRoleAssignment(
         scope,
         construct_id,
@@ -392,6 +401,7 @@ def cosmos_data_grant(
         principal_id=grantee.principal_id,
         role_definition_id=f"{account.resource_id}/sqlRoleDefinitions/{guid}",
         scope=target.resource_id,
+        depends_on=[wait] if wait is not None else None,
     )
     if target.network is not None:  # a private account: wait for its endpoint too
         _PATHS[assignment] = target.network
@@ -490,6 +500,28 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
         )
 
 
+@dataclass(frozen=True)
+class ExistingGrant:
+    """A role an existing identity already holds on a target, assigned outside
+    this stack (an earlier stack, a script): the kit makes no role assignment
+    for it and waits for nothing (README "First deploy", the structural
+    alternative)."""
+
+    role: str
+    target_name: str
+    """The GrantTarget's name the kit's own grant would use (a registry's label for
+    AcrPull, `<vault>-<secret>` for a Key Vault reference on one secret)."""
+
+
+def granted_outside(identity: object, role: str, target: GrantTarget) -> bool:
+    """Whether `identity` holds `role` on `target` through a grant made outside
+    this stack (ExistingUserAssignedIdentity.record_existing_grant)."""
+    return any(
+        grant.role == role and grant.target_name == target.name
+        for grant in getattr(identity, "existing_grants", ())
+    )
+
+
 class ExistingUserAssignedIdentity(_GrantsMixin, Construct):
     """An identity this stack does not manage. Without its principal and client
     IDs they are read with a data source, which needs a literal resource ID."""
@@ -534,6 +566,16 @@ class ExistingUserAssignedIdentity(_GrantsMixin, Construct):
         self.principal_id = principal_id if principal_id is not None else lookup.principal_id
         self.client_id = client_id if client_id is not None else lookup.client_id
         self.label = f"existing user-assigned identity '{construct_id}'"
+        self.existing_grants: list[ExistingGrant] = []
+
+    def record_existing_grant(self, role: str, target: GrantTarget) -> ExistingGrant:
+        """Say that this identity already holds `role` on `target`, granted outside
+        this stack (e.g. in an earlier stack that creates identities and their
+        grants). A workload that needs it then makes no role assignment for it
+        and has nothing to wait for."""
+        existing = ExistingGrant(role, target.name)
+        self.existing_grants.append(existing)
+        return existing
 
 
 AnyUserAssignedIdentity = UserAssignedIdentity | ExistingUserAssignedIdentity

@@ -81,6 +81,11 @@ class WebAppWithIdentityProps:
     health_check_path: str | None = None
     """Path App Service probes, e.g. '/healthz'; unhealthy instances are replaced after
     2 minutes. Default: none."""
+    propagation_wait: str | None = None
+    """How long the app waits after the grants App Service uses to start it (AcrPull, Key
+    Vault references) are made, before it is created: a Go duration, '0s' for no wait.
+    Default: the `azure-identity-kit:propagation-wait` context value, else 120s (README
+    "First deploy")."""
     log_retention_days: int = 7
     """Days HTTP logs stay on the app's file system (35 MB cap). Default: 7."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -107,18 +112,20 @@ class WebAppWithIdentity(LinuxSiteBase):
 
     def _create_site(self, props: WebAppWithIdentityProps, app_settings: dict[str, str]):
         site_config: dict[str, Any] = self.site_config_arguments(props)
-        if self.acr_pull is not None:
+        if self.pull_registry is not None:
             site_config.update(
                 container_registry_use_managed_identity=True,
                 container_registry_managed_identity_client_id=self.pull_identity.client_id,  # type: ignore[union-attr]
                 application_stack=linux_web_app.LinuxWebAppSiteConfigApplicationStack(
                     docker_image_name=props.image,
-                    docker_registry_url=f"https://{self.acr_pull.login_server}",
+                    docker_registry_url=f"https://{self.pull_registry.login_server}",
                 ),
             )
         # A registry behind a private endpoint is reached only through the VNet.
         image_over_vnet = (
-            vnet_integrated(props) and self.acr_pull is not None and props.vnet_image_pull_enabled
+            vnet_integrated(props)
+            and self.pull_registry is not None
+            and props.vnet_image_pull_enabled
         )
         return linux_web_app.LinuxWebApp(
             self,

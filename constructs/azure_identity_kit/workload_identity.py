@@ -7,7 +7,10 @@ container group, VM, web app, function app), written once:
 - the runtime identity, exported to the code as AZURE_CLIENT_ID;
 - every grant of an attached user-assigned identity ordered before the
   workload (`depends_on`), and the system-assigned identity, which can only
-  be granted after it.
+  be granted after it;
+- the grants Azure uses when it *creates* the workload (pull, Key Vault
+  references, host storage, Dapr components) behind one propagation wait
+  (waits.py): workload -> wait -> grants.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._cdktf import TerraformResource
-from .acr_pull_binding import AcrPullBinding
-from .errors import KitValidationError
+from .acr_pull_binding import ACR_PULL, AcrPullBinding, RegistryRef
+from .errors import KitValidationError, child_path
 from .identity import (
     AZURE_CLIENT_ID,
     AnyUserAssignedIdentity,
@@ -27,9 +30,12 @@ from .identity import (
     UserAssignedIdentity,
     UserAssignedIdentityProps,
     WorkloadGrantsMixin,
+    add_depends_on,
     construction_depends_on,
     given_at_construction,
+    granted_outside,
 )
+from .waits import DEFAULT_PROPAGATION_WAIT, WAIT_CONTEXT, PropagationWait, wait_duration
 
 SYSTEM_ASSIGNED = "SystemAssigned"
 KEY_VAULT_SECRETS_USER = "Key Vault Secrets User"
@@ -90,9 +96,13 @@ def refuse_client_id_override(
         )
 
 
-def ensure_grant(identity, role: str, target: GrantTarget, description: str) -> Grant:
+def ensure_grant(identity, role: str, target: GrantTarget, description: str) -> Grant | None:
     """The identity's grant of role on target: reused when it exists already, so
-    two features that need the same permission share one role assignment."""
+    two features that need the same permission share one role assignment. None
+    when it was granted outside this stack (`record_existing_grant`): nothing to
+    create, nothing to wait for."""
+    if granted_outside(identity, role, target):
+        return None
     for existing in identity.grants:
         if existing.role == role and existing.target.name == target.name:
             return existing
@@ -101,7 +111,7 @@ def ensure_grant(identity, role: str, target: GrantTarget, description: str) -> 
 
 def grant_secret_read(
     identity, vault: GrantTarget, secret_name: str | None, description: str
-) -> Grant:
+) -> Grant | None:
     """Key Vault Secrets User for a Key Vault reference: on the one secret when
     its name is known (`<vault>/secrets/<name>`), else on the vault."""
     target = vault
@@ -116,17 +126,26 @@ def grant_secret_read(
 
 class WorkloadIdentityMixin(WorkloadGrantsMixin):
     """What a workload construct does with its identities, in the order Azure
-    needs. Set `runtime_identity`, call `_bind_pull` (if it pulls images), build
+    needs. Set `runtime_identity`, call `_bind_pull` (if it pulls images) and
+    `_needs_at_create` for the other grants Azure uses to create it, build
     `resource` with `depends_on=self._startup_depends_on(...)`, then
     `_order_grants_before` and `_attach_system_assigned`."""
 
     pull_identity: AnyUserAssignedIdentity | None = None
+    pull_registry: RegistryRef | None = None
+    """The registry images are pulled from (None: public images only)."""
     acr_pull: AcrPullBinding | None = None
+    """The AcrPull grant made for the pull; None when there is no pull, or the pull
+    identity holds AcrPull through a grant made outside this stack."""
+    propagation_wait: PropagationWait | None = None
+    """The wait between the grants Azure uses to create the workload and the
+    workload; None when there are none, or the wait is off."""
 
-    def _bind_pull(self, props: Any) -> AcrPullBinding:
+    def _bind_pull(self, props: Any) -> AcrPullBinding | None:
         """The pull identity for `props.registry`: `props.pull_identity` (user-assigned)
         or a new pull-only one (`pull-identity`, Azure name `props.pull_identity_name` or
-        `id-<name>-pull`), with AcrPull on the registry (`acr-pull`)."""
+        `id-<name>-pull`), with AcrPull on the registry (`acr-pull`), unless it holds
+        AcrPull through a grant made outside this stack."""
         identity = props.pull_identity or UserAssignedIdentity(
             self,  # type: ignore[arg-type]
             "pull-identity",
@@ -137,24 +156,69 @@ class WorkloadIdentityMixin(WorkloadGrantsMixin):
                 tags=props.tags,
             ),
         )
-        self.acr_pull = AcrPullBinding(self, "acr-pull", identity=identity, registry=props.registry)  # type: ignore[arg-type]
+        registry = props.registry
+        self.pull_registry = (
+            registry if isinstance(registry, RegistryRef) else RegistryRef.of(registry)
+        )
         self.pull_identity = identity
+        if granted_outside(identity, ACR_PULL, self.pull_registry.target):
+            return None
+        self.acr_pull = AcrPullBinding(
+            self, "acr-pull", identity=identity, registry=self.pull_registry
+        )  # type: ignore[arg-type]
+        self._needs_at_create(self.acr_pull.grant)
         return self.acr_pull
+
+    @property
+    def create_grants(self) -> list[Grant]:
+        """The grants Azure uses when it creates the workload, in order."""
+        return self.__dict__.setdefault("_create_grants", [])
+
+    def _needs_at_create(self, *grants: Grant | None) -> None:
+        """Before the resource exists: Azure uses these grants to create it (a
+        pull, a Key Vault reference, host storage), so it waits for them. None
+        (a grant made outside this stack) adds nothing."""
+        for grant in grants:
+            if grant is not None and all(grant is not known for known in self.create_grants):
+                self.create_grants.append(grant)
 
     def runtime_env(self) -> dict[str, str]:
         """{AZURE_CLIENT_ID: <client ID>} for the runtime identity, else {}."""
         runtime = self.runtime_identity
         return {AZURE_CLIENT_ID: runtime.client_id} if runtime is not None else {}
 
+    def _wait_duration(self) -> str | None:
+        """The propagation wait's duration (prop, context, default); None: off."""
+        chosen = getattr(self.props, "propagation_wait", None)  # type: ignore[attr-defined]
+        return wait_duration(
+            self,  # type: ignore[arg-type]
+            child_path(self, "propagation-wait"),
+            chosen,
+            WAIT_CONTEXT,
+            DEFAULT_PROPAGATION_WAIT,
+        )
+
     def _startup_depends_on(
         self, identities: Iterable[AnyUserAssignedIdentity | None]
     ) -> list[TerraformResource] | None:
         """`depends_on` for the workload's resource, given at construction (no
-        jsii call): its AcrPull binding, then every grant these identities hold
-        so far. Call `_order_grants_before()` once the resource exists; later
-        grants order themselves through grant() (add_depends_on)."""
-        self._startup_grants = ([self.acr_pull.role_assignment] if self.acr_pull else []) + [
-            g.role_assignment for identity in identities if identity for g in identity.grants
+        jsii call): the propagation wait for the grants Azure uses to create it
+        (or those grants, with the wait off), then every other grant these
+        identities hold so far. Call `_order_grants_before()` once the resource
+        exists; later grants order themselves through grant() (add_depends_on)."""
+        create = self.create_grants
+        duration = self._wait_duration() if create else None
+        if duration is not None:
+            self.propagation_wait = PropagationWait(self, "propagation-wait", create, duration)  # type: ignore[arg-type]
+            first: list[TerraformResource] = [self.propagation_wait.sleep]
+        else:
+            first = [grant.role_assignment for grant in create]
+        self._startup_grants = first + [
+            g.role_assignment
+            for identity in identities
+            if identity
+            for g in identity.grants
+            if all(g is not known for known in create)
         ]
         return construction_depends_on(self._startup_grants)
 
@@ -162,6 +226,20 @@ class WorkloadIdentityMixin(WorkloadGrantsMixin):
         """Once the resource exists: it waits for what `_startup_depends_on` gave
         it, and for private endpoints added to those grants' targets later."""
         given_at_construction(self.resource, self._startup_grants)
+
+    def _needs_at_create_later(self, grant: Grant) -> None:
+        """After the resource exists (a Dapr component added to an app): the
+        workload waits for this grant too, through its propagation wait."""
+        self._needs_at_create(grant)
+        if self.propagation_wait is not None:
+            self.propagation_wait.add(grant)
+            return
+        duration = self._wait_duration()
+        if duration is None:
+            add_depends_on(self.resource, [grant.role_assignment])
+            return
+        self.propagation_wait = PropagationWait(self, "propagation-wait", [grant], duration)  # type: ignore[arg-type]
+        add_depends_on(self.resource, [self.propagation_wait.sleep])
 
     def _attach_system_assigned(self, enabled: bool) -> None:
         self.system_assigned_identity = (

@@ -559,6 +559,10 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "Two grant_database_role() calls for one user and database.",
         "Grant all its roles in one call.",
     ),
+    "wait-duration": (
+        "A propagation or replication wait (prop or cdktf context) that is not a Go duration.",
+        "Use a duration such as '90s' or '2m', or '0s' to turn the wait off.",
+    ),
     "suppression-reason": (
         "guard.suppress() with a reason shorter than 10 characters.",
         "Say why the finding is acceptable here.",
