@@ -114,16 +114,16 @@ def trigger_key(grant: Grant) -> str:
     return f"{slug(grant.grantee_label)}:{slug(role)}-on-{slug(grant.target.name)}"
 
 
-class PropagationWait(Construct):
+class PropagationWait:
     """One `time_sleep` between a workload and the grants Azure uses when it
-    creates the workload. The workload depends on `sleep`; `sleep` depends on
+    creates the workload: the workload depends on `sleep`; `sleep` depends on
     every grant (and a private target's endpoint and DNS link) and has one
-    trigger per grant."""
+    trigger per grant. The sleep is the workload construct's child
+    `propagation-wait` (no construct of its own: one jsii create less)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, grants: Sequence[Grant], duration: str
     ) -> None:
-        super().__init__(scope, construct_id)
         time_provider_of(scope)
         self.grants: list[Grant] = []
         self._triggers: dict[str, str] = {}
@@ -131,8 +131,8 @@ class PropagationWait(Construct):
             self._remember(grant)
         dependables = [grant.role_assignment for grant in self.grants]
         self.sleep = sleep.Sleep(
-            self,
-            "sleep",
+            scope,
+            construct_id,
             create_duration=duration,
             triggers=dict(self._triggers),
             depends_on=construction_depends_on(dependables),
