@@ -26,7 +26,7 @@ PYTHON := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-done
 CDKTN_STAMP := $(VENV_cdktn)/.setup-done
 
-.PHONY: setup synth test lint clean diff review check bench validate lock
+.PHONY: setup synth test lint clean diff review check bench validate lock preflight
 
 setup: $(SETUP_STAMP)
 
@@ -79,6 +79,14 @@ synth: $(SETUP_STAMP)
 validate: $(SETUP_STAMP) $(TERRAFORM_BIN)
 	$(if $(DIR),,$(PYTHON) main.py)
 	$(PYTHON) -m azure_identity_kit.validate --terraform $(TERRAFORM_BIN) $(or $(DIR),cdktf.out)
+
+# `make preflight ENV=<stack>`: synthesize that stack, then print what it needs before its first
+# deploy (from the synthesized JSON) and exit 1 while it still holds a demo value from
+# environments.toml (README "First deploy"). The deploy workflow runs it before each deploy.
+preflight: $(SETUP_STAMP)
+	@test -n "$(ENV)" || { echo "usage: make preflight ENV=<dev|staging|prod|bootstrap>" >&2; exit 2; }
+	$(PYTHON) main.py $(ENV)
+	$(PYTHON) -m azure_identity_kit.preflight $(or $(CDKTF_OUTDIR),cdktf.out)/stacks/$(ENV)
 
 # The suite runs the same gate on every stack, the remote-state variant and every
 # stack-shaped snapshot (tests/test_validate.py).

@@ -34,7 +34,7 @@ server's Entra admin group (an Entra change made once by an administrator, see
 README "Cosmos DB and Azure SQL").
 
 The environment resource groups are *not* created here: an administrator creates
-them first (`az group create`, see the deploy guide), the bootstrap reads them with
+them first (`az group create`, README "First deploy"), the bootstrap reads them with
 a data source (so a missing one fails the bootstrap plan with a clear
 "not found") and each environment stack adopts its group with an `import` block
 (stacks/backend.py). A role assignment needs its scope to exist, and the pipeline
@@ -77,14 +77,13 @@ from azure_identity_kit.azurerm import (
 )
 from azure_identity_kit.errors import KitValidationError
 from azure_identity_kit.guard import suppress
+from pydantic import ConfigDict
 
 from .auth import azurerm_provider, resolve_auth
 from .backend import STATE_ENV
 from .config import EnvironmentConfig
 
 STACK_NAME = "bootstrap"
-GITHUB_REPOSITORY_ENV = "IDKIT_GITHUB_REPOSITORY"
-PLACEHOLDER_REPOSITORY = "your-org/azure-identity-kit"
 GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_AUDIENCE = "api://AzureADTokenExchange"
 
@@ -113,16 +112,23 @@ PRODUCT_ROLES: Mapping[str, str] = {
 _REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BootstrapConfig:
-    workload: str = "idkit"
+    """The bootstrap's settings: environments.toml [bootstrap], with `workload` and
+    `location` from [defaults] unless set there. Fields without a default are your
+    organisation's."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    workload: str
+    github_repository: str
+    """`owner/repo` whose workflows may sign in (federated credentials)."""
+    state_storage_account: str
+    """Globally unique in Azure. Env: IDKIT_STATE_STORAGE_ACCOUNT wins."""
     location: str = "westeurope"
-    github_repository: str = PLACEHOLDER_REPOSITORY
-    """`owner/repo` whose workflows may sign in. Env: IDKIT_GITHUB_REPOSITORY."""
-    resource_group_name: str = "rg-idkit-deploy"
-    """Group of the state account and the pipeline identities. Env: IDKIT_STATE_RESOURCE_GROUP."""
-    state_storage_account: str = "stidkittfstate"
-    """Globally unique in Azure: change it. Env: IDKIT_STATE_STORAGE_ACCOUNT."""
+    resource_group_name: str | None = None
+    """Group of the state account and the pipeline identities. Default:
+    `rg-<workload>-deploy`. Env: IDKIT_STATE_RESOURCE_GROUP wins."""
     state_container: str = "tfstate"
     """Env: IDKIT_STATE_CONTAINER."""
     state_replication: str = "ZRS"
@@ -136,6 +142,10 @@ class BootstrapConfig:
     tags: Mapping[str, str] = field(default_factory=lambda: {"purpose": "deployment"})
 
     @property
+    def state_resource_group(self) -> str:
+        return self.resource_group_name or f"rg-{self.workload}-deploy"
+
+    @property
     def deploy_identity_name(self) -> str:
         return f"id-{self.workload}-deploy"
 
@@ -143,15 +153,11 @@ class BootstrapConfig:
     def plan_identity_name(self) -> str:
         return f"id-{self.workload}-plan"
 
-    @staticmethod
-    def from_env(
-        base: BootstrapConfig | None = None, environ: Mapping[str, str] | None = None
-    ) -> BootstrapConfig:
-        """`base` (default: the defaults above) with the IDKIT_* variables applied,
-        so the bootstrap creates the very names the environments' backends use."""
+    def with_state_env(self, environ: Mapping[str, str] | None = None) -> BootstrapConfig:
+        """These settings with the IDKIT_STATE_* variables applied, so the bootstrap
+        creates the very names the environments' backends use."""
         env = os.environ if environ is None else environ
         names = {
-            "github_repository": GITHUB_REPOSITORY_ENV,
             "resource_group_name": STATE_ENV["resource_group_name"],
             "state_storage_account": STATE_ENV["storage_account_name"],
             "state_container": STATE_ENV["container_name"],
@@ -159,7 +165,7 @@ class BootstrapConfig:
         overrides = {
             key: env[var].strip() for key, var in names.items() if env.get(var, "").strip()
         }
-        return replace(base or BootstrapConfig(), **overrides)
+        return replace(self, **overrides)
 
 
 def delegation_condition(role_ids: Iterable[str], principal_types: Iterable[str]) -> str:
@@ -212,7 +218,7 @@ class BootstrapStack(TerraformStack):
         group = resource_group.ResourceGroup(
             self,
             "resource-group",
-            name=config.resource_group_name,
+            name=config.state_resource_group,
             location=config.location,
             tags=tags,
         )
@@ -235,7 +241,9 @@ class BootstrapStack(TerraformStack):
             self.deploy_identity,
             config,
             {
-                f"github-{env.name}": github_subject(config.github_repository, environment=env.name)
+                f"github-{env.name}": github_subject(
+                    config.github_repository, environment=env.github_environment or env.name
+                )
                 for env in environments
             },
         )
@@ -313,7 +321,7 @@ class BootstrapStack(TerraformStack):
         for resource in (group, state.resource, self.deploy_identity.resource):
             resource.lifecycle = TerraformResourceLifecycle(prevent_destroy=True)
 
-        # What the deploy guide sets as GitHub repository variables.
+        # What README "First deploy" sets as GitHub repository variables.
         outputs = {
             "AZURE_CLIENT_ID": self.deploy_identity.client_id,
             "AZURE_TENANT_ID": client.tenant_id,
@@ -363,7 +371,7 @@ def _federate(
             identity,
             name,
             name=name,
-            **federated_credential_identity(identity.resource_id, config.resource_group_name),
+            **federated_credential_identity(identity.resource_id, config.state_resource_group),
             issuer=GITHUB_OIDC_ISSUER,
             audience=[GITHUB_OIDC_AUDIENCE],
             subject=subject,
@@ -379,8 +387,7 @@ def _validate(config: BootstrapConfig, environments: list[EnvironmentConfig]) ->
             STACK_NAME,
             "bootstrap-github-repository",
             f"'{config.github_repository}' is not a GitHub repository name.",
-            f"Set {GITHUB_REPOSITORY_ENV} (or BootstrapConfig.github_repository) to "
-            "'<owner>/<repo>'.",
+            "Set github_repository in environments.toml [bootstrap] to '<owner>/<repo>'.",
         )
     names = [env.name for env in environments]
     if not names:
@@ -388,7 +395,7 @@ def _validate(config: BootstrapConfig, environments: list[EnvironmentConfig]) ->
             STACK_NAME,
             "bootstrap-environments",
             "The bootstrap has no environment to give the pipeline access to.",
-            "Pass the environments of stacks/config.py.",
+            "Define environments in environments.toml ([environments.<name>]).",
         )
     if config.plan_environment is not None and config.plan_environment not in names:
         raise KitValidationError(

@@ -1,23 +1,22 @@
-"""Typed per-environment configuration. Adding an environment means adding one
-entry to ENVIRONMENTS."""
+"""Typed per-environment configuration. The values come from environments.toml
+(stacks/settings.py checks the file against these fields); adding an
+environment means adding an [environments.<name>] table there."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from azure_identity_kit.errors import KitValidationError
+from pydantic import ConfigDict, StringConstraints
 
 from .backend import RemoteState
 
-# PLACEHOLDER, replace before deploying: the public half of a throwaway key whose
-# private half was discarded, so nobody can sign in with it. A public key is not
-# a secret; put your team's real one (or several) in `ops_ssh_public_keys`.
-PLACEHOLDER_SSH_PUBLIC_KEY = (
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMHZtuQiQa9Oc8Wa7gxtyVvRfLoefHQFS7MOW1OBv3eQ "
-    "placeholder-replace-me"
-)
+Guid = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+]
+"""An Entra object ID: a GUID (checked when environments.toml is read)."""
 
 
 NetworkPosture = Literal["public", "private"]
@@ -29,13 +28,26 @@ NetworkPosture = Literal["public", "private"]
   from the worker and VM subnets is a NAT gateway with a static IP."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EnvironmentConfig:
+    """One environment. Fields without a default are your organisation's: set
+    them in environments.toml ([defaults] or the environment's own table)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
     name: str
     """Short environment name; part of every resource name and the stack name."""
+    workload: str
+    """Workload short name used in resource names (`rg-<workload>-<env>`, `cr<workload><env>`,
+    ...). Registry, storage, Key Vault, Cosmos DB, SQL and app names are globally unique."""
+    sql_admin_group_name: str
+    """Display name of the Entra group that administers the SQL server."""
+    sql_admin_group_object_id: Guid
+    """Its object ID; the deploy identity must be a member to run the generated database
+    grants (README, Azure SQL)."""
+    ops_ssh_public_keys: tuple[str, ...]
+    """OpenSSH public keys for the `ops` VM admin."""
     location: str = "westeurope"
-    workload: str = "idkit"
-    """Workload short name used in resource names (`rg-<workload>-<env>`, ...)."""
     api_image: str = "api:1.0.0"
     """Repository and tag of the `api` image in the stack's registry."""
     api_min_replicas: int = 0
@@ -43,9 +55,9 @@ class EnvironmentConfig:
     registry_sku: str = "Standard"
     storage_replication: str = "LRS"
     prevent_destroy: bool = False
+    """Protect stateful resources (identities, registry, vault, storage) from `destroy`."""
     dapr_state_store: bool = False
     """Give `api` a Dapr blob state store authenticated by its runtime identity."""
-    """Protect stateful resources (identities, registry, vault, storage) from `destroy`."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     # Network, the `worker` container group and the `ops` VM.
@@ -58,8 +70,6 @@ class EnvironmentConfig:
     worker_private: bool = False
     """Run `worker` with a private IP in the VNet (True) or a public IP and DNS label."""
     ops_vm_size: str = "Standard_B2s"
-    ops_ssh_public_keys: tuple[str, ...] = (PLACEHOLDER_SSH_PUBLIC_KEY,)
-    """OpenSSH public keys for the `ops` VM admin. Default: a placeholder (see above)."""
 
     # Network posture (issue 14). Subnets below are created only with `private`.
     network_posture: NetworkPosture = "public"
@@ -85,11 +95,6 @@ class EnvironmentConfig:
     sql_public_network_access: bool = True
     """Azure SQL server reachable from public networks (Entra ID sign-in only); the
     `api` (Container Apps without VNet) connects through 'Allow Azure services'."""
-    sql_admin_group_name: str = "sg-idkit-sql-admins"
-    """Display name of the Entra group that administers the SQL server. PLACEHOLDER."""
-    sql_admin_group_object_id: str = "00000000-0000-0000-0000-000000000000"
-    """Its object ID. PLACEHOLDER, replace before deploying; the deploy identity must be
-    a member to run the generated database grants (README, Azure SQL)."""
     # App Service (issue 12): one Linux plan for the `web` and `func` apps.
     app_plan_sku: str = "P0v3"
     """Dedicated Linux plan SKU shared by `web` and `func` (FC1/Y1 host one function app
@@ -111,6 +116,14 @@ class EnvironmentConfig:
     """Provider authentication: 'cli', 'oidc' or 'msi'. IDKIT_AUTH wins. Default: 'cli'."""
     msi_client_id: str | None = None
     """In 'msi' mode, the user-assigned identity's client ID. IDKIT_MSI_CLIENT_ID wins."""
+    github_environment: str | None = None
+    """The GitHub environment whose deploy job may sign in as the deploy identity (the
+    federated credential's subject `repo:<owner>/<repo>:environment:<this>`). Default: the
+    environment's name."""
+    propagation_wait: str | None = None
+    """How long workloads wait for the grants Azure uses to create them (cdktf context
+    `azure-identity-kit:propagation-wait` for this stack; a Go duration, '0s' for none).
+    Default: the kit's, 120s (README "First deploy")."""
 
     def __post_init__(self) -> None:
         where = f"app/{self.name}"
@@ -127,7 +140,7 @@ class EnvironmentConfig:
                 "private-registry-sku",
                 f"A private environment needs a Premium registry (ACR private endpoints are "
                 f"Premium only); '{self.name}' has {self.registry_sku}.",
-                "Set registry_sku='Premium' in stacks/config.py.",
+                'Set registry_sku = "Premium" for this environment in environments.toml.',
             )
         if self.private and not self.worker_private:
             raise KitValidationError(
@@ -135,7 +148,7 @@ class EnvironmentConfig:
                 "private-worker-public",
                 "A private environment's worker must be in the VNet to pull from the private "
                 "registry.",
-                "Set worker_private=True in stacks/config.py.",
+                "Set worker_private = true for this environment in environments.toml.",
             )
 
     @property
@@ -149,47 +162,3 @@ class EnvironmentConfig:
     def compact_name(self, abbreviation: str) -> str:
         """For resources that allow no hyphens (registry, storage): `<abbr><workload><env>`."""
         return f"{abbreviation}{self.workload}{self.name}"
-
-
-ENVIRONMENTS: dict[str, EnvironmentConfig] = {
-    "dev": EnvironmentConfig(name="dev", dapr_state_store=True, tags={"environment": "dev"}),
-    "staging": EnvironmentConfig(
-        name="staging",
-        api_min_replicas=1,
-        registry_sku="Premium",  # ACR private endpoints are Premium only
-        worker_private=True,
-        network_posture="private",
-        api_public_ingress=False,  # staging's API is reachable from the VNet only
-        cosmos_public_network_access=False,
-        sql_public_network_access=False,
-        tags={"environment": "staging"},
-    ),
-    "prod": EnvironmentConfig(
-        name="prod",
-        api_min_replicas=2,
-        api_max_replicas=10,
-        registry_sku="Premium",
-        storage_replication="ZRS",
-        app_plan_sku="P1v3",
-        app_plan_workers=2,
-        app_plan_zone_balancing=True,
-        prevent_destroy=True,
-        worker_private=True,
-        network_posture="private",
-        cosmos_public_network_access=False,
-        sql_public_network_access=False,
-        tags={"environment": "prod"},
-    ),
-}
-
-
-def get_environment(name: str) -> EnvironmentConfig:
-    try:
-        return ENVIRONMENTS[name]
-    except KeyError:
-        raise KitValidationError(
-            "app",
-            "unknown-environment",
-            f"There is no environment '{name}'.",
-            f"Use one of {', '.join(ENVIRONMENTS)}, or add an entry to stacks/config.py.",
-        ) from None

@@ -59,6 +59,7 @@ from azure_identity_kit.azurerm import (
     resource_group,
 )
 from azure_identity_kit.guard import declare_private_network
+from azure_identity_kit.waits import WAIT_CONTEXT
 
 from .backend import configure_deployment
 from .config import EnvironmentConfig
@@ -69,6 +70,8 @@ class WorkloadStack(TerraformStack):
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, config.name)
         self.config = config
+        if config.propagation_wait is not None:  # before any child: cdktf context
+            self.node.set_context(WAIT_CONTEXT, config.propagation_wait)
         # State: a relative local file, or `backend "azurerm"` with Entra ID auth when
         # configured (stacks/backend.py). Provider credentials come from the
         # environment (Azure CLI, OIDC or managed identity; stacks/auth.py); storage

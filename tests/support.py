@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from azure_identity_kit._cdktf import TerraformStack, Testing
@@ -74,3 +75,30 @@ def propagation_wait(doc: dict[str, Any], resource: dict[str, Any]) -> tuple[str
     ]
     assert len(sleeps) == 1, f"expected one propagation wait, found {sleeps}"
     return sleeps[0], resources(doc, "time_sleep")[sleeps[0]]
+
+
+REPO_SETTINGS = Path(__file__).resolve().parent.parent / "environments.toml"
+# Non-demo values for every DEMO line of environments.toml (stacks/settings.py DEMO_VALUES).
+REAL_VALUES = {
+    'workload = "idkit"': 'workload = "shop"',
+    '"sg-idkit-sql-admins"': '"sg-shop-sql-admins"',
+    '"00000000-0000-0000-0000-000000000000"': '"6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5"',
+    "placeholder-replace-me": "ops@contoso",
+    "AAAAC3NzaC1lZDI1NTE5AAAAIMHZtuQiQa9Oc8Wa7gxtyVvRfLoefHQFS7MOW1OBv3eQ": (
+        "AAAAC3NzaC1lZDI1NTE5AAAAIDxT0ynq5fTq1VNb5hXH8xk8Q4t1bR8pOa3m9n2s7Wc1"
+    ),
+    '"your-org/azure-identity-kit"': '"contoso/shop-infra"',
+    '"stidkittfstate"': '"stshoptfstate01"',
+}
+
+
+def settings_file(folder: Path, replacements: dict[str, str] | None = None) -> Path:
+    """A copy of the repository's environments.toml in `folder`, with each key of
+    `replacements` (default: REAL_VALUES, no demo value left) replaced."""
+    text = REPO_SETTINGS.read_text()
+    for old, new in (REAL_VALUES if replacements is None else replacements).items():
+        assert old in text, f"environments.toml no longer has {old!r}"
+        text = text.replace(old, new)
+    path = folder / "environments.toml"
+    path.write_text(text)
+    return path

@@ -13,9 +13,9 @@ from azure_identity_kit import (
     UserAssignedIdentityProps,
 )
 from azure_identity_kit.azurerm import FEDERATED_CREDENTIAL_IDENTITY_FIELD as IDENTITY_FIELD
-from support import new_stack, only, ref, resources, strip_metadata, synth
+from support import new_stack, only, ref, resources, settings_file, strip_metadata, synth
 
-from stacks import ENVIRONMENTS, BootstrapConfig, build_app
+from stacks import ENVIRONMENTS, build_app, default_settings, load_settings
 from stacks.bootstrap import (
     GITHUB_OIDC_AUDIENCE,
     GITHUB_OIDC_ISSUER,
@@ -191,7 +191,7 @@ def test_privileged_grants_are_suppressed_with_reasons_only_there(synth_outdir):
 def test_pipeline_may_assign_every_role_the_environments_assign(stack_json):
     """Cross-check with the environment stacks: the ABAC condition must allow each
     role they assign, to the principal type they assign it to, or deploys fail."""
-    config = BootstrapConfig()
+    config = default_settings().bootstrap
     by_guid = {guid: name for name, guid in config.delegable_roles.items()}
     for env in ENVIRONMENTS:
         for key, ra in resources(stack_json(env), RA).items():
@@ -232,26 +232,31 @@ def test_cosmos_data_grants_are_in_the_environment_group_the_pipeline_contribute
             assert accounts[account]["resource_group_name"] == group, key
 
 
-def test_repository_and_state_names_come_from_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("IDKIT_GITHUB_REPOSITORY", "contoso/shop")
+def test_repository_comes_from_the_settings_and_state_names_from_the_environment(
+    tmp_path, monkeypatch
+):
+    settings = load_settings(settings_file(tmp_path))
     # A complete remote state (a half-filled one is refused, see test_deploy.py).
     monkeypatch.setenv("IDKIT_STATE_STORAGE_ACCOUNT", "stcontosostate")
     monkeypatch.setenv("IDKIT_STATE_CONTAINER", "tfstate")
     monkeypatch.setenv("IDKIT_STATE_RESOURCE_GROUP", "rg-contoso-deploy")
-    build_app(["bootstrap"], outdir=str(tmp_path)).synth()
+    build_app(["bootstrap"], outdir=str(tmp_path), settings=settings).synth()
     doc = json.loads((tmp_path / "stacks" / "bootstrap" / "cdk.tf.json").read_text())
     subjects = sorted(value["subject"] for value in resources(doc, FIC).values())
-    assert all(subject.startswith("repo:contoso/shop:") for subject in subjects), subjects
+    assert all(subject.startswith("repo:contoso/shop-infra:") for subject in subjects), subjects
     assert only(doc, "azurerm_storage_account")[1]["name"] == "stcontosostate"
+    assert "variable" not in doc, "no demo value left: no deploy gate"
     assert sorted(p.name for p in (tmp_path / "stacks").iterdir()) == ["bootstrap"], (
         "`python main.py bootstrap` synthesizes the bootstrap stack alone"
     )
 
 
-def test_bad_repository_is_refused(monkeypatch):
-    monkeypatch.setenv("IDKIT_GITHUB_REPOSITORY", "https://github.com/contoso/shop")
+def test_bad_repository_is_refused(tmp_path):
+    path = settings_file(
+        tmp_path, {'"your-org/azure-identity-kit"': '"https://github.com/contoso/shop"'}
+    )
     with pytest.raises(KitValidationError) as error:
-        build_app(["bootstrap"])
+        build_app(["bootstrap"], settings=load_settings(path))
     assert error.value.rule_id == "bootstrap-github-repository", error.value
 
 

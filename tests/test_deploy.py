@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from azure_identity_kit import KitValidationError
 
-from stacks import ENVIRONMENTS, BootstrapConfig, RemoteState, build_app
+from stacks import ENVIRONMENTS, RemoteState, build_app, default_settings
 from stacks.auth import AUTH_MODES, resolve_auth
 from stacks.backend import STATE_ENV, resolve_remote_state
 
@@ -319,11 +319,12 @@ def test_environment_config_can_choose_the_auth_mode(tmp_path, clean_env):
 def test_bootstrap_config_reads_the_same_variables_as_the_backends(clean_env):
     for name, value in STATE_VARS.items():
         clean_env.setenv(name, value)
-    clean_env.setenv("IDKIT_GITHUB_REPOSITORY", "contoso/shop")
-    config = BootstrapConfig.from_env()
+    config = default_settings().bootstrap.with_state_env()
     assert (
         config.state_storage_account,
         config.state_container,
         config.resource_group_name,
         config.github_repository,
-    ) == ("stidkitstate01", "tfstate", "rg-idkit-deploy", "contoso/shop"), config
+    ) == ("stidkitstate01", "tfstate", "rg-idkit-deploy", "your-org/azure-identity-kit"), (
+        "the state names from IDKIT_STATE_*, the repository from environments.toml"
+    )

@@ -38,7 +38,6 @@ from support import by_name, new_stack, only, ref, resources, synth
 from support import waits_for as created_after
 
 from stacks import ENVIRONMENTS
-from stacks.config import EnvironmentConfig
 
 REPO = Path(__file__).resolve().parent.parent
 ENVS = list(ENVIRONMENTS)
@@ -111,7 +110,7 @@ def test_postures():
 )
 def test_bad_posture_config_is_refused(change, rule):
     with pytest.raises(KitValidationError) as raised:
-        replace(EnvironmentConfig(name="x"), **change)
+        replace(ENVIRONMENTS["dev"], **change)
     assert raised.value.rule_id == rule
 
 

@@ -479,6 +479,8 @@ TerraformProvider = _CDK.TerraformProvider
 TerraformResource = _CDK.TerraformResource
 TerraformResourceLifecycle = _CDK.TerraformResourceLifecycle
 TerraformStack = _CDK.TerraformStack
+TerraformVariable = _CDK.TerraformVariable
+TerraformVariableValidationConfig = _CDK.TerraformVariableValidationConfig
 Testing = _CDK.Testing
 Token = _CDK.Token
 
@@ -597,6 +599,8 @@ __all__ = [
     "TerraformResource",
     "TerraformResourceLifecycle",
     "TerraformStack",
+    "TerraformVariable",
+    "TerraformVariableValidationConfig",
     "Testing",
     "Token",
 ]

@@ -307,7 +307,7 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "A blob container name that is empty or used twice.",
         "Give each container a unique name.",
     ),
-    "unknown-environment": ("An environment name not in stacks/config.py.", "Use a listed one."),
+    "unknown-environment": ("An environment name not in environments.toml.", "Use a listed one."),
     "aci-os-type": ("A container group OS other than Linux/Windows.", "Use 'Linux' or 'Windows'."),
     "aci-restart-policy": ("An unknown restart policy.", "Use Always, OnFailure or Never."),
     "aci-pull-system-assigned": (
@@ -558,6 +558,28 @@ _VALIDATION: dict[str, tuple[str, str]] = {
     "sql-duplicate-grant": (
         "Two grant_database_role() calls for one user and database.",
         "Grant all its roles in one call.",
+    ),
+    "config-missing-file": (
+        "IDKIT_CONFIG names a settings file that does not exist.",
+        "Create it or unset IDKIT_CONFIG.",
+    ),
+    "config-syntax": ("environments.toml is not valid TOML.", "Fix the syntax."),
+    "config-unknown-key": (
+        "A table or key environments.toml does not define (a typo).",
+        "Use a field of EnvironmentConfig or BootstrapConfig.",
+    ),
+    "config-type": (
+        "A setting of the wrong type or format (a number in quotes, an object ID that is not "
+        "a GUID, ...).",
+        "Use the documented type.",
+    ),
+    "config-missing": (
+        "A setting only your organisation knows is not set (it has no default).",
+        "Set it in [defaults], the environment's table or [bootstrap].",
+    ),
+    "config-no-environment": (
+        "environments.toml defines no environment.",
+        "Add [environments.<name>].",
     ),
     "wait-duration": (
         "A propagation or replication wait (prop or cdktf context) that is not a Go duration.",
