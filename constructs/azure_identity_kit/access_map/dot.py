@@ -1,0 +1,68 @@
+"""An access map as Graphviz DOT, for the SVG: the same layout as the Mermaid picture, with
+clusters for workloads and containing resources. Node and cluster names are the map's node
+IDs, so the SVG's `<title>` elements say which node each shape is."""
+
+from __future__ import annotations
+
+from .graph import AccessMap
+from .layout import DrawnEdge, DrawnNode, Layout, layout
+
+_COLOURS = {  # fill, border, text: the Mermaid picture's classes
+    "identity": ("#e8f0fe", "#1a73e8", "#174ea6"),
+    "outside": ("#fce8e6", "#c5221f", "#a50e0e"),
+    "workload": ("#f1f3f4", "#5f6368", "#202124"),
+    "scope": ("#fef7e0", "#e37400", "#202124"),
+    "private": ("#e6f4ea", "#188038", "#0d652d"),
+}
+_SHAPES = {"identity": "ellipse", "principal": "hexagon", "workload": "box", "scope": "cylinder"}
+_EDGES = {
+    "grant": 'color="#3c4043"',
+    "use": 'color="#5f6368", style=dashed',
+    "carries": 'color="#9aa0a6", arrowhead=none',
+    "federated": 'color="#5f6368", style=dashed',
+}
+
+
+def quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _node(node: DrawnNode) -> str:
+    fill, border, font = _COLOURS[node.css]
+    width = ", penwidth=2" if node.css == "private" else ""
+    return (
+        f"{quote(node.node_id)} [label={quote(chr(10).join(node.lines))}, "
+        f'shape={_SHAPES[node.shape]}, fillcolor="{fill}", color="{border}", '
+        f'fontcolor="{font}"{width}];'
+    )
+
+
+def _edge(edge: DrawnEdge) -> str:
+    label = f", label={quote(chr(10).join(edge.labels))}" if edge.labels else ""
+    return f"{quote(edge.source)} -> {quote(edge.target)} [{_EDGES[edge.style]}{label}];"
+
+
+def render(drawn: Layout, title: str) -> str:
+    lines = [
+        "digraph access {",
+        f'  graph [rankdir=LR, label={quote(title)}, labelloc=t, fontname="Helvetica", '
+        "fontsize=14, nodesep=0.3, ranksep=1.1];",
+        '  node [fontname="Helvetica", fontsize=11, style=filled];',
+        '  edge [fontname="Helvetica", fontsize=9];',
+    ]
+    for group in drawn.groups:
+        fill, border, font = _COLOURS[group.css]
+        lines += [
+            f"  subgraph {quote('cluster_' + group.node_id)} {{",
+            f'    label={quote(group.title)}; style="filled,rounded"; fillcolor="{fill}"; '
+            f'color="{border}"; fontcolor="{font}"; fontsize=12;',
+            *(f"    {_node(drawn.nodes[m])}" for m in group.members),
+            "  }",
+        ]
+    lines += [f"  {_node(drawn.nodes[i])}" for i in drawn.loose]
+    lines += [f"  {_edge(e)}" for e in drawn.edges]
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def to_dot(access: AccessMap) -> str:
+    return render(layout(access), f"Access map: {access.stack}")
