@@ -147,6 +147,8 @@ class _Builder:
                     identity_type=kind,
                 )
             )
+        if ref and not ref.suffix and ref.address.split(".")[-2] == USER_IDENTITY:
+            return self._elsewhere(ref.address, IDENTITY, "user-assigned")
         if is_literal(value):
             kind = _PRINCIPAL_TYPES.get(str(principal_type or "").lower(), "entra-principal")
             oid = str(value).strip().lower()
@@ -159,6 +161,8 @@ class _Builder:
         ref = last_ref(value)
         if ref and ref.address in self.s and self.s.type(ref.address) == USER_IDENTITY:
             return self._user_identity_node(ref.address)
+        if ref and ref.address.split(".")[-2] == USER_IDENTITY:
+            return self._elsewhere(ref.address, IDENTITY, "user-assigned")
         if isinstance(value, str) and value.strip().lower() == _SYSTEM:
             return self._system_identity(carrier)
         if is_literal(value):
@@ -222,9 +226,16 @@ class _Builder:
                     )
                 )
             return self._resource_scope(ref.address)
+        if ref:
+            return self._elsewhere(ref.address, SCOPE, "")
         if is_literal(value):
             return self._literal_scope(str(value))
         return self._add(Node(f"unresolved:{origin}", SCOPE, f"unresolved scope of {origin}", ""))
+
+    def _elsewhere(self, address: str, kind: str, identity_type: str) -> str:
+        """A referenced resource the document does not hold (a plan of part of a stack)."""
+        rtype, name = address.rsplit(".", 1)
+        return self._add(Node(address, kind, name, rtype, address, identity_type=identity_type))
 
     def _literal_scope(self, value: str) -> str:
         parts = [p for p in value.strip().split("/") if p]

@@ -81,8 +81,10 @@ def layout(
     edges: list[Edge] | None = None,
     style: Callable[[list[Edge]], str] = _grant_style,
     label: Callable[[Edge], str] = lambda e: e.role,
+    split: Callable[[Edge], str] = lambda e: "",
 ) -> Layout:
-    """Lay out `edges` (default: all of the map's) between the map's nodes."""
+    """Lay out `edges` (default: all of the map's) between the map's nodes; edges between
+    the same two nodes become one, unless `split` tells them apart (a review's statuses)."""
     whole = edges is None
     edges = access.edges if edges is None else edges
     wanted = {e.source for e in edges} | {e.target for e in edges}
@@ -135,12 +137,13 @@ def layout(
         group.members.sort(key=lambda m: int(nodes[m].key[1:]))
     loose = [i for i in drawn_ids if i not in placed]
 
-    pairs: dict[tuple[str, str], list[Edge]] = {}
+    pairs: dict[tuple[str, str, str], list[Edge]] = {}
     for e in edges:
-        pairs.setdefault((e.source, e.target), []).append(e)
+        pairs.setdefault((e.source, e.target, split(e)), []).append(e)
     drawn_edges = []
-    for (source, target), group_edges in sorted(
-        pairs.items(), key=lambda p: (int(nodes[p[0][0]].key[1:]), int(nodes[p[0][1]].key[1:]))
+    for (source, target, _part), group_edges in sorted(
+        pairs.items(),
+        key=lambda p: (int(nodes[p[0][0]].key[1:]), int(nodes[p[0][1]].key[1:]), p[0][2]),
     ):
         labels = list(dict.fromkeys(label(e) for e in group_edges if label(e)))
         drawn_edges.append(DrawnEdge(source, target, labels, style(group_edges)))
