@@ -5,7 +5,7 @@ IDs, so the SVG's `<title>` elements say which node each shape is."""
 from __future__ import annotations
 
 from .graph import AccessMap
-from .layout import DrawnEdge, DrawnNode, Layout, layout
+from .layout import DrawnEdge, DrawnNode, Group, Layout, layout
 
 _COLOURS = {  # fill, border, text: the Mermaid picture's classes
     "identity": ("#e8f0fe", "#1a73e8", "#174ea6"),
@@ -42,6 +42,20 @@ def _edge(edge: DrawnEdge) -> str:
     return f"{quote(edge.source)} -> {quote(edge.target)} [{_EDGES[edge.style]}{label}];"
 
 
+def _cluster(drawn: Layout, group: Group, indent: str) -> list[str]:
+    fill, border, font = _COLOURS[group.css]
+    lines = [
+        f"{indent}subgraph {quote('cluster_' + group.node_id)} {{",
+        f'{indent}  label={quote(group.title)}; style="filled,rounded"; fillcolor="{fill}"; '
+        f'color="{border}"; fontcolor="{font}"; fontsize=12;',
+    ]
+    for inner in drawn.groups:
+        if inner.parent == group.node_id and inner is not group:
+            lines += _cluster(drawn, inner, indent + "  ")
+    lines += [f"{indent}  {_node(drawn.nodes[m])}" for m in group.members]
+    return [*lines, f"{indent}}}"]
+
+
 def render(drawn: Layout, title: str) -> str:
     lines = [
         "digraph access {",
@@ -51,14 +65,8 @@ def render(drawn: Layout, title: str) -> str:
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
     for group in drawn.groups:
-        fill, border, font = _COLOURS[group.css]
-        lines += [
-            f"  subgraph {quote('cluster_' + group.node_id)} {{",
-            f'    label={quote(group.title)}; style="filled,rounded"; fillcolor="{fill}"; '
-            f'color="{border}"; fontcolor="{font}"; fontsize=12;',
-            *(f"    {_node(drawn.nodes[m])}" for m in group.members),
-            "  }",
-        ]
+        if not group.parent:
+            lines += _cluster(drawn, group, "  ")
     lines += [f"  {_node(drawn.nodes[i])}" for i in drawn.loose]
     lines += [f"  {_edge(e)}" for e in drawn.edges]
     return "\n".join([*lines, "}"]) + "\n"

@@ -51,6 +51,7 @@ class Group:
     title: str
     css: str  # workload | scope | private
     members: list[str] = field(default_factory=list)  # node IDs
+    parent: str = ""  # the box this box sits in (node ID), "" at the top
 
 
 @dataclass
@@ -64,7 +65,7 @@ class DrawnEdge:
 @dataclass
 class Layout:
     nodes: dict[str, DrawnNode]
-    groups: list[Group]
+    groups: list[Group]  # parents before the boxes inside them
     loose: list[str]  # node IDs drawn outside any group
     edges: list[DrawnEdge]
 
@@ -111,30 +112,45 @@ def layout(
     for group in groups.values():  # the box is titled with the workload's name
         nodes[group.node_id].lines = [type_words(access.nodes[group.node_id].type)]
 
-    roots: dict[str, list[str]] = {}
-    for node_id in drawn_ids:
-        if access.nodes[node_id].kind == SCOPE:
-            chain = access.ancestors(node_id)
-            roots.setdefault(chain[-1] if chain else node_id, []).append(node_id)
-    for root, members in roots.items():
-        if members == [root]:
-            continue
-        node = access.nodes[root]
-        css = "private" if node.private else "scope"
+    # Scopes inside the resources that contain them: one box per containing resource, nested
+    # (Cosmos DB account > database > container), the resource itself as "whole <type>".
+    scopes = [i for i in drawn_ids if access.nodes[i].kind == SCOPE]
+    boxes = {above for i in scopes for above in access.ancestors(i)}
+    for box in sorted(boxes):
+        node = access.nodes[box]
         private = " · private" if node.private else ""
         title = f"{node.label} · {type_words(node.type)}{private}"
-        groups[root] = Group("", root, title, css, members)
-        for member in members:
-            if member == root:  # a grant on the whole resource, beside grants inside it
-                nodes[member].lines = [f"whole {type_words(node.type)}"]
-            else:
-                nodes[member].lines[0] = _relative_label(access, member, root)
-        placed |= set(members)
+        chain = access.ancestors(box)
+        css = "private" if node.private else "scope"
+        groups[box] = Group("", box, title, css, [], parent=chain[0] if chain else "")
+    for node_id in scopes:
+        if node_id in boxes:  # a grant on the whole resource, beside grants inside it
+            nodes[node_id].lines = [f"whole {type_words(access.nodes[node_id].type)}"]
+            groups[node_id].members.append(node_id)
+        elif chain := access.ancestors(node_id):
+            groups[chain[0]].members.append(node_id)
+        else:
+            continue
+        placed.add(node_id)
 
-    ordered = sorted(groups.values(), key=lambda g: nodes[g.members[0]].key)
-    for k, group in enumerate(ordered, 1):
-        group.key = f"s{k}"
-        group.members.sort(key=lambda m: int(nodes[m].key[1:]))
+    def first(group: Group) -> int:
+        """The smallest node number in a box and the boxes inside it: boxes follow nodes."""
+        keys = [int(nodes[m].key[1:]) for m in group.members]
+        keys += [first(g) for g in groups.values() if g.parent == group.node_id and g is not group]
+        return min(keys, default=0)
+
+    ordered: list[Group] = []
+
+    def visit(parent: str) -> None:
+        for group in sorted(
+            (g for g in groups.values() if g.parent == parent), key=lambda g: (first(g), g.node_id)
+        ):
+            group.key = f"s{len(ordered) + 1}"
+            group.members.sort(key=lambda m: int(nodes[m].key[1:]))
+            ordered.append(group)
+            visit(group.node_id)
+
+    visit("")
     loose = [i for i in drawn_ids if i not in placed]
 
     pairs: dict[tuple[str, str, str], list[Edge]] = {}
@@ -148,16 +164,6 @@ def layout(
         labels = list(dict.fromkeys(label(e) for e in group_edges if label(e)))
         drawn_edges.append(DrawnEdge(source, target, labels, style(group_edges)))
     return Layout(nodes, ordered, loose, drawn_edges)
-
-
-def _relative_label(access: AccessMap, node_id: str, root: str) -> str:
-    """A scope's name below its containing resource: `app/items` in a Cosmos DB account."""
-    names = [access.nodes[node_id].label]
-    for above in access.ancestors(node_id):
-        if above == root:
-            break
-        names.insert(0, access.nodes[above].label)
-    return "/".join(names)
 
 
 def _drawn(access: AccessMap, node_id: str, key: str) -> DrawnNode:

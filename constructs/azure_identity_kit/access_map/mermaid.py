@@ -4,7 +4,7 @@ site and most Markdown viewers draw."""
 from __future__ import annotations
 
 from .graph import AccessMap
-from .layout import DrawnEdge, DrawnNode, Layout, layout
+from .layout import DrawnEdge, DrawnNode, Group, Layout, layout
 
 CLASSES = {
     "identity": "fill:#e8f0fe,stroke:#1a73e8,color:#174ea6",
@@ -61,12 +61,20 @@ def _edge(drawn: Layout, edge: DrawnEdge) -> str:
     return f'{source} {arrow}|"{"<br/>".join(text(label) for label in edge.labels)}"| {target}'
 
 
+def _group(drawn: Layout, group: Group, indent: str) -> list[str]:
+    lines = [f'{indent}subgraph {group.key}["{text(group.title)}"]']
+    for inner in drawn.groups:
+        if inner.parent == group.node_id and inner is not group:
+            lines += _group(drawn, inner, indent + "  ")
+    lines += [f"{indent}  {_node(drawn.nodes[m])}" for m in group.members]
+    return [*lines, f"{indent}end"]
+
+
 def render(drawn: Layout, title: str) -> str:
     lines = ["flowchart LR", f"  %% {text(title)}"]
     for group in drawn.groups:
-        lines.append(f'  subgraph {group.key}["{text(group.title)}"]')
-        lines += [f"    {_node(drawn.nodes[m])}" for m in group.members]
-        lines.append("  end")
+        if not group.parent:
+            lines += _group(drawn, group, "  ")
     lines += [f"  {_node(drawn.nodes[i])}" for i in drawn.loose]
     lines += [f"  {_edge(drawn, e)}" for e in drawn.edges]
     for css, style in CLASSES.items():
