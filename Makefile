@@ -128,7 +128,7 @@ review: $(SETUP_STAMP)
 
 # Side-by-side benchmark (issue 8): project synth vs a naive app vs the tests, plus a scale series.
 # The `cdktn` case runs main.py in .venv-cdktn, so bench sets that venv up too.
-bench: $(SETUP_STAMP) $(CDKTN_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN)
+bench: $(SETUP_STAMP) $(CDKTN_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN) $(VIZ_STAMP)
 	$(PYTHON) bench/run.py --cdktn-python $(VENV_cdktn)/bin/python
 
 clean:
