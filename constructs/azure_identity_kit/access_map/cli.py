@@ -99,14 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         dest = Path(args.dest) if args.dest else outdir / "access-map"
         write(maps, dest, svg=not args.no_svg)
         for access in maps:
-            summary = access.to_json()["summary"]
-            assert isinstance(summary, dict)
-            print(
-                f"{access.stack}: {summary['identities']} identities, {summary['workloads']} "
-                f"workloads, {summary['scopes']} scopes ({summary['private_scopes']} private), "
-                f"{summary['grants']} grants -> {dest / access.stack}."
-                f"{{json,md{'' if args.no_svg else ',svg'}}}"
-            )
+            files = "{json,md}" if args.no_svg else "{json,md,svg}"
+            print(f"{access.stack}: {access.summary_text()} -> {dest / access.stack}.{files}")
             if args.readme and update_readme(Path(args.readme), access):
                 print(f"{args.readme}: updated the {access.stack} diagram")
         return 0

@@ -5,15 +5,8 @@ IDs, so the SVG's `<title>` elements say which node each shape is."""
 from __future__ import annotations
 
 from .graph import AccessMap
-from .layout import DrawnEdge, DrawnNode, Group, Layout, layout
+from .layout import PALETTE, DrawnEdge, DrawnNode, Group, Layout, layout
 
-_COLOURS = {  # fill, border, text: the Mermaid picture's classes
-    "identity": ("#e8f0fe", "#1a73e8", "#174ea6"),
-    "outside": ("#fce8e6", "#c5221f", "#a50e0e"),
-    "workload": ("#f1f3f4", "#5f6368", "#202124"),
-    "scope": ("#fef7e0", "#e37400", "#202124"),
-    "private": ("#e6f4ea", "#188038", "#0d652d"),
-}
 _SHAPES = {"identity": "ellipse", "principal": "hexagon", "workload": "box", "scope": "cylinder"}
 _EDGES = {
     "grant": 'color="#3c4043"',
@@ -28,7 +21,7 @@ def quote(value: str) -> str:
 
 
 def _node(node: DrawnNode) -> str:
-    fill, border, font = _COLOURS[node.css]
+    fill, border, font = PALETTE[node.css]
     width = ", penwidth=2" if node.css == "private" else ""
     return (
         f"{quote(node.node_id)} [label={quote(chr(10).join(node.lines))}, "
@@ -43,7 +36,7 @@ def _edge(edge: DrawnEdge) -> str:
 
 
 def _cluster(drawn: Layout, group: Group, indent: str) -> list[str]:
-    fill, border, font = _COLOURS[group.css]
+    fill, border, font = PALETTE[group.css]
     lines = [
         f"{indent}subgraph {quote('cluster_' + group.node_id)} {{",
         f'{indent}  label={quote(group.title)}; style="filled,rounded"; fillcolor="{fill}"; '

@@ -24,6 +24,14 @@ from .graph import (
 )
 from .kinds import type_words
 
+# Fill, border and text colour per node class, shared by the Mermaid and DOT pictures.
+PALETTE = {
+    "identity": ("#e8f0fe", "#1a73e8", "#174ea6"),
+    "outside": ("#fce8e6", "#c5221f", "#a50e0e"),
+    "workload": ("#f1f3f4", "#5f6368", "#202124"),
+    "scope": ("#fef7e0", "#e37400", "#202124"),
+    "private": ("#e6f4ea", "#188038", "#0d652d"),
+}
 _IDENTITY_WORDS = {
     "user-assigned": "user-assigned identity",
     "system-assigned": "system-assigned identity",
