@@ -91,6 +91,8 @@ def test_nodes_are_identities_workloads_and_scopes(stack, stack_json):
             assert (source.kind, target.kind) in ((IDENTITY, SCOPE), (IDENTITY, WORKLOAD)), edge
         else:
             assert (source.kind, target.kind) == (WORKLOAD, IDENTITY), edge
+    unresolved = [n for n in access.nodes if n.startswith("unresolved:")]
+    assert not unresolved, "every reference of the stack resolves to a node of it"
     names = {n.label for n in access.nodes.values() if n.kind == IDENTITY}
     created = {
         attrs["name"]

@@ -508,7 +508,12 @@ class _Builder:
             )
             self._edge(
                 node,
-                self._user_identity(attrs.get("parent_id"), address, address),
+                # azurerm 5 renamed parent_id to user_assigned_identity_id.
+                self._user_identity(
+                    attrs.get("parent_id") or attrs.get("user_assigned_identity_id"),
+                    address,
+                    address,
+                ),
                 FEDERATED,
                 "federated credential",
                 self.s.path(address),
