@@ -109,3 +109,20 @@ def test_readme_shows_the_generated_picture(maps):
         "README.md's access map is stale: run `make synth` and then `.venv/bin/python -m "
         f"azure_identity_kit.access_map --stack {README_STACK} --no-svg --readme README.md`"
     )
+
+
+@pytest.mark.parametrize("folder", ["viz", "mermaid"])
+def test_npm_packages_are_pinned_with_hashes_and_no_registry_address(folder):
+    """tools/viz and tools/mermaid install exactly their lock (npm ci): exact versions,
+    an integrity hash per package, and no download address in any committed file."""
+    base = REPO / "tools" / folder
+    wanted = json.loads((base / "package.json").read_text())["dependencies"]
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v in wanted.values()), wanted
+    lock = json.loads((base / "package-lock.json").read_text())
+    packages = {k: v for k, v in lock["packages"].items() if k}
+    for name, version in wanted.items():
+        assert packages[f"node_modules/{name}"]["version"] == version
+    for name, entry in packages.items():
+        assert entry.get("integrity", "").startswith("sha512-"), name
+        assert "resolved" not in entry, name
+    assert "omit-lockfile-registry-resolved=true" in (base / ".npmrc").read_text()
