@@ -26,7 +26,7 @@ PYTHON := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-done
 CDKTN_STAMP := $(VENV_cdktn)/.setup-done
 
-.PHONY: setup synth test lint clean diff review check bench validate lock preflight
+.PHONY: setup synth test lint clean diff review check bench validate lock preflight access-map
 
 setup: $(SETUP_STAMP)
 
@@ -88,9 +88,32 @@ preflight: $(SETUP_STAMP)
 	$(PYTHON) main.py $(ENV)
 	$(PYTHON) -m azure_identity_kit.preflight $(or $(CDKTF_OUTDIR),cdktf.out)/stacks/$(ENV)
 
+# `make access-map [ENV=<stack>] [DIR=<a cdktf.out>]`: synthesize (unless DIR is given), then
+# write each stack's access map to <outdir>/access-map/<stack>.{json,md,svg} (README "Access
+# map"). The SVG comes from Graphviz compiled to WebAssembly (@viz-js/viz), installed by
+# `npm ci` from tools/viz/package-lock.json (exact version, integrity hash, no registry address).
+VIZ_DIR := tools/viz
+VIZ_STAMP := $(VIZ_DIR)/node_modules/.setup-done
+
+$(VIZ_STAMP): $(VIZ_DIR)/package.json $(VIZ_DIR)/package-lock.json
+	cd $(VIZ_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The Mermaid syntax check of the suite (tests/access_map): Mermaid's own parser, in Node.
+MERMAID_DIR := tools/mermaid
+MERMAID_STAMP := $(MERMAID_DIR)/node_modules/.setup-done
+
+$(MERMAID_STAMP): $(MERMAID_DIR)/package.json $(MERMAID_DIR)/package-lock.json
+	cd $(MERMAID_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+access-map: $(SETUP_STAMP) $(VIZ_STAMP)
+	$(if $(DIR),,$(PYTHON) main.py $(ENV))
+	$(PYTHON) -m azure_identity_kit.access_map --outdir $(or $(DIR),cdktf.out) $(if $(ENV),--stack $(ENV))
+
 # The suite runs the same gate on every stack, the remote-state variant and every
 # stack-shaped snapshot (tests/test_validate.py).
-test: $(SETUP_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN)
+test: $(SETUP_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN) $(VIZ_STAMP) $(MERMAID_STAMP)
 	$(PYTHON) -m pytest
 
 check: synth $(CHECKOV_STAMP)
@@ -113,7 +136,7 @@ review: $(SETUP_STAMP)
 
 # Side-by-side benchmark (issue 8): project synth vs a naive app vs the tests, plus a scale series.
 # The `cdktn` case runs main.py in .venv-cdktn, so bench sets that venv up too.
-bench: $(SETUP_STAMP) $(CDKTN_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN)
+bench: $(SETUP_STAMP) $(CDKTN_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN) $(VIZ_STAMP)
 	$(PYTHON) bench/run.py --cdktn-python $(VENV_cdktn)/bin/python
 
 clean:

@@ -13,6 +13,8 @@ Python and Node separately, of
   from the public API in their own entry point, guard on, with the one
   documented call `enable_fast_synth()` and none of main.py's import tricks;
 - `validate`: `make validate DIR=...` on the four synthesized stacks;
+- `accessmap`: `make access-map DIR=...` on the same four stacks (JSON, Mermaid and the SVG,
+  Node and Graphviz in WebAssembly included): what `make access-map` adds after its synth;
 - `cdktn`:   `python main.py` with .venv-cdktn's Python: the same stacks on the
   fork (cdktn 0.24, azurerm 5.10 bindings), when that venv exists.
 
@@ -87,6 +89,7 @@ TARGET_RATIO = 0.20  # issue 15 (was 0.35 in issue 8)
 TARGET_PER_APP_MS = 5.0  # issue 15: end to end, per extra app, kit and user app
 TARGET_PYTHON_PEAK_MB = 150.0
 TARGET_VALIDATE_S = 5.0  # issue 11: make validate adds at most 5 s for the four stacks
+TARGET_ACCESS_MAP_S = 2.0  # issue 25: make access-map over the four stacks
 TERRAFORM = REPO / "tools" / "terraform" / "bin" / "terraform"
 
 
@@ -296,16 +299,27 @@ def build_cases(args: argparse.Namespace, python: str) -> list[Case]:
                     about="python -m pytest -q -n 2 (pytest-xdist, both cores)",
                 )
             )
+    # The four stacks synthesized once, for the cases that read them (validate, accessmap).
+    synthesized = tempfile.mkdtemp(prefix="bench-synthesized-")
+    subprocess.run(
+        [python, "main.py"],
+        cwd=REPO,
+        env={**os.environ, "CDKTF_OUTDIR": synthesized},
+        check=True,
+        capture_output=True,
+    )
+    # make access-map after its synth (the `project` case is that synth): JSON, Markdown and
+    # the SVG (Node + Graphviz in WebAssembly) of every stack.
+    cases.append(
+        Case(
+            "accessmap",
+            [python, "-m", "azure_identity_kit.access_map", "--outdir", synthesized],
+            outdir=False,
+            about="make access-map DIR=<the four stacks> (JSON, Mermaid, SVG; after synth)",
+        )
+    )
     if TERRAFORM.is_file():
         # make validate on already synthesized stacks (what it adds to make test).
-        synthesized = tempfile.mkdtemp(prefix="bench-validate-input-")
-        subprocess.run(
-            [python, "main.py"],
-            cwd=REPO,
-            env={**os.environ, "CDKTF_OUTDIR": synthesized},
-            check=True,
-            capture_output=True,
-        )
         cases.append(
             Case(
                 "validate",
@@ -596,6 +610,16 @@ def print_targets(flat: dict[str, float], apps: list[int]) -> None:
                 f"make validate (four stacks) <= {TARGET_VALIDATE_S:.0f} s",
                 f"{validate:.2f} s",
                 validate <= TARGET_VALIDATE_S,
+            )
+        )
+    access_map = flat.get("accessmap.wall_s")
+    if access_map is not None:
+        synth = f", {project + access_map:.2f} s with the synth" if project else ""
+        checks.append(
+            (
+                f"make access-map (four stacks, after synth) <= {TARGET_ACCESS_MAP_S:.0f} s",
+                f"{access_map:.2f} s{synth}",
+                access_map <= TARGET_ACCESS_MAP_S,
             )
         )
     print()

@@ -108,6 +108,7 @@ def test_targets_report_per_app_cost_for_the_kit_and_a_users_app(capsys):
         "user1.wall_s": 1.0,
         "user300.wall_s": 4.0,
         "validate.wall_s": 1.0,
+        "accessmap.wall_s": 0.9,
     }
     run.print_targets(flat, [1, 300])
     out = capsys.readouterr().out
@@ -115,6 +116,10 @@ def test_targets_report_per_app_cost_for_the_kit_and_a_users_app(capsys):
     assert "| user's own app: <= 5 ms per extra app (1 -> 300) | 10.0 ms | NO |" in out
     assert "| project synth <= 0.2x naive | 0.20x | yes |" in out
     assert "make validate (four stacks) <= 5 s | 1.00 s | yes |" in out
+    assert (
+        "| make access-map (four stacks, after synth) <= 2 s | 0.90 s, "
+        "2.90 s with the synth | yes |" in out
+    )
 
 
 def test_floor_app_reports_jsii_costs_and_the_container_app_floor(tmp_path, capsys):

@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..access_map.build import build
+from ..access_map.changes import compare as compare_access
 from ._cli import add_output_options, finish, guarded
 from .model import InputError, Review
 from .synth_diff import diff_outdirs, load_outdir
@@ -116,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     def compare(base: dict, head: dict, label: str) -> int:
         changes, flags, added, removed = diff_outdirs(base, head)
         review = Review(f"Synthesized stacks: {label}", changes, flags, added, removed)
+        review.access = [
+            compare_access(name, build(name, base.get(name, {})), build(name, head.get(name, {})))
+            for name in sorted(set(base) | set(head))
+        ]
         review.notes.append(
             "Replacements are inferred from attributes azurerm cannot update in place; "
             "`terraform plan` is authoritative."

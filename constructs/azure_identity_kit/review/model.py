@@ -1,8 +1,13 @@
 """The data the review passes around: changes, flags, severities."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..access_map.changes import StackAccess
 
 
 class Severity(IntEnum):
@@ -81,6 +86,8 @@ class Review:
     stacks_added: list[str] = field(default_factory=list)
     stacks_removed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Grants added, removed and widened per stack (the access map's view of the change).
+    access: list[StackAccess] = field(default_factory=list)
 
     @property
     def shown_changes(self) -> list[Change]:

@@ -6,6 +6,9 @@ azure-identity-kit-review plan.json [--config cdk.tf.json] [--format markdown] [
 
 import argparse
 
+from ..access_map.build import build
+from ..access_map.changes import compare as compare_access
+from ..access_map.plan_sides import plan_sides
 from ._cli import add_output_options, finish, guarded
 from .cdktf_json import blocks
 from .model import InputError, Review, load_json
@@ -45,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             configs.append(config)
         changes, ctx = read_plan(doc, configs)
         review = Review(f"Terraform plan {args.plan}", changes, evaluate(changes, ctx))
+        before, after = plan_sides(doc, configs)
+        review.access = [compare_access("", build("", before), build("", after))]
         if doc.get("errored"):
             review.notes.append("The plan errored, so this review may be incomplete.")
         return finish(review, args)

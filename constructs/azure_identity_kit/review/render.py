@@ -7,6 +7,7 @@ secrets with `(sensitive)`; flag messages carry no values. Nothing else prints v
 import json
 from collections import Counter
 
+from ..access_map import changes as access_changes
 from .model import Change, Review, Severity
 from .values import Row, attribute_rows, display, jsonable
 
@@ -62,6 +63,9 @@ def to_text(review: Review) -> str:
             f"{f.severity.label.upper():<{width}}  {_where(f.stack, f.address)}: {f.message}"
         )
     lines.append("")
+    access = access_changes.to_text(review.access)
+    if access:
+        lines += [f"Access changes: {access_changes.summary(review.access)}", *access, ""]
     for c in review.shown_changes:
         reason = f" ({c.reason})" if c.reason else ""
         lines.append(
@@ -106,6 +110,8 @@ def to_markdown(review: Review) -> str:
     if lows:
         lines += [f"<details><summary>Low-risk changes ({lows})</summary>", ""]
         lines += [*header, *table[len(table) - lows :], "", "</details>", ""]
+    if access := access_changes.to_markdown(review.access):
+        lines += [access]
     lines += [f"<details><summary>Changed resources ({len(review.shown_changes)})</summary>", ""]
     for c in review.shown_changes:
         reason = f" ({_cell(c.reason)})" if c.reason else ""
@@ -133,6 +139,7 @@ def to_json(review: Review) -> str:
         "worst": review.worst().label if review.worst() else None,
         "stacks_added": review.stacks_added,
         "stacks_removed": review.stacks_removed,
+        "access_changes": access_changes.to_json(review.access),
         "flags": [
             {
                 "severity": f.severity.label,
