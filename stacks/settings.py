@@ -28,7 +28,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -324,13 +324,6 @@ def _validate(
     except KitValidationError as failure:
         problems.append(failure)
         return None
-
-
-def with_config(settings: Settings, stack: str, config: object) -> Settings:
-    """`settings` with one stack's configuration replaced (for tests and scripts)."""
-    if stack == "bootstrap":
-        return replace(settings, bootstrap=config)  # type: ignore[arg-type]
-    return replace(settings, environments={**settings.environments, stack: config})  # type: ignore[dict-item]
 
 
 def _type_problem(
