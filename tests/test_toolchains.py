@@ -233,3 +233,29 @@ def test_package_dependencies_and_the_cdktn_extra_match_the_locks():
         if name != "constructs"  # a range in the package, pinned in the lock
     }
     assert pins(project["optional-dependencies"]["cdktn"]) == read_pins(REQUIREMENTS / "cdktn.in")
+
+
+def test_only_the_toolchain_modules_import_the_cdk_and_the_providers():
+    """README Layout: _cdktf.py, azurerm.py, azapi.py and time_provider.py are the
+    only modules of the package that import cdktf/cdktn, constructs or a provider
+    binding; everything else goes through them."""
+    import ast
+
+    allowed = {"_cdktf.py", "azurerm.py", "azapi.py", "time_provider.py"}
+    roots = ("cdktf", "cdktn", "constructs", "jsii")
+    package = REPO / "constructs" / "azure_identity_kit"
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
+            for name in names:
+                top = name.partition(".")[0]
+                if (top in roots or "_provider_" in top) and path.name not in allowed:
+                    offenders.append(f"{path.relative_to(REPO)}:{node.lineno} imports {name}")
+    assert offenders == [], "\n".join(offenders)

@@ -484,6 +484,8 @@ TerraformVariableValidationConfig = _CDK.TerraformVariableValidationConfig
 Testing = _CDK.Testing
 Token = _CDK.Token
 
+from jsii import implements  # noqa: E402  (a Python class implementing a jsii interface)
+
 from constructs import Construct, IConstruct  # noqa: E402
 
 for _name, _module in list(sys.modules.items()):
@@ -591,6 +593,7 @@ __all__ = [
     "Fn",
     "IAspect",
     "IConstruct",
+    "implements",
     "LocalBackend",
     "TerraformAsset",
     "TerraformDataSource",

@@ -15,8 +15,6 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-import jsii
-
 from .._cdktf import (
     Annotations,
     Aspects,
@@ -25,6 +23,7 @@ from .._cdktf import (
     IConstruct,
     TerraformResource,
     TerraformStack,
+    implements,
     object_key,
     speedup_enabled,
 )
@@ -144,7 +143,7 @@ GUARD_LEAF_ENV = "AZURE_IDENTITY_KIT_GUARD_LEAF"
 """The leaf construct apply_guard() adds to a stack to carry its GuardAspect."""
 
 
-@jsii.implements(IAspect)
+@implements(IAspect)
 class GuardAspect:
     """Least-privilege guardrails for one stack; use `apply_guard(stack)`.
 
