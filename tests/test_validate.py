@@ -36,6 +36,7 @@ from azure_identity_kit.validate import (
     validate_stack,
 )
 from azure_identity_kit.validate.engine import (
+    _LOCK_HASHES,
     PINNED_SHA256,
     EngineError,
     clean_env,
@@ -729,6 +730,21 @@ def test_shared_folder_is_unpacked_once_and_checked_every_time(tmp_path: Path) -
     )
     with pytest.raises(EngineError, match="unpacks to SHA-256"):
         unpack_shared(bad, tmp_path / "cache2")
+
+
+def test_stack_lock_files_leave_out_the_hashes_init_computed() -> None:
+    """Terraform 1.0 re-hashes every locked plugin (500 MB) in each validate."""
+    lock = (
+        '# This file is maintained automatically by "terraform init".\n\n'
+        'provider "example.test/azure/azapi" {\n  version     = "2.4.0"\n'
+        '  constraints = "2.4.0"\n  hashes = [\n    "h1:RAkZ=",\n  ]\n}\n\n'
+        'provider "example.test/hashicorp/time" {\n  version = "0.13.1"\n'
+        '  hashes  = ["h1:x=", "zh:y"]\n}\n'
+    )
+    stripped = _LOCK_HASHES.sub("", lock)
+    assert "h1:" not in stripped and "zh:" not in stripped and "hashes" not in stripped
+    assert stripped.count("provider ") == 2 and 'version     = "2.4.0"' in stripped
+    assert stripped.count("{") == stripped.count("}") == 2
 
 
 def test_mirror_layouts_unpacked_and_packed(tmp_path: Path) -> None:

@@ -284,6 +284,8 @@ def unpack_shared(folder: Path, cache: Path, log: Callable[[str], None] | None =
             list(pool.map(lambda item: _unpack(item, partial), items))
         shutil.rmtree(target, ignore_errors=True)
         os.replace(partial, target)
+    except (OSError, lzma.LZMAError) as failure:
+        raise EngineError(f"could not unpack {folder} into {target}: {failure}") from failure
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     for stale in cache.iterdir():  # builds of an older SHA256SUMS: 500 MB each
@@ -306,7 +308,8 @@ def find_plugins(
         source, origin = root / SHARED_PLUGINS, str(SHARED_PLUGINS)
         if not source.is_dir():
             return None, f"no provider plugins ({SHARED_PLUGINS} absent, {PLUGIN_DIR_ENV} unset)"
-    mirror = unpack_shared(source, root / CACHE_DIR, log) if (source / SUMS).is_file() else source
+    shared_style = (source / SUMS).is_file() and any(source.rglob("*.xz"))
+    mirror = unpack_shared(source, root / CACHE_DIR, log) if shared_style else source
     builds = scan_mirror(mirror)
     if not builds:
         raise EngineError(
