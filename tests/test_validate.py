@@ -17,7 +17,9 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -711,12 +713,21 @@ def _fake_shared(folder: Path, payload: bytes) -> Path:
 def test_shared_folder_is_unpacked_once_and_checked_every_time(tmp_path: Path) -> None:
     shared = _fake_shared(tmp_path / "shared", b"#!/bin/sh\n")
     cache = tmp_path / "cache"
+    (cache / "0123456789abcdef").mkdir(parents=True)  # an older SHA256SUMS's builds
     logged: list[str] = []
-    mirror = unpack_shared(shared, cache, logged.append)
+
+    def slow_log(message: str) -> None:  # the first run is still unpacking when the second asks
+        logged.append(message)
+        time.sleep(0.3)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two runs at once unpack once
+        mirrors = list(pool.map(lambda _: unpack_shared(shared, cache, slow_log), "ab"))
+    mirror = mirrors[0]
+    assert mirrors[1] == mirror and len(logged) == 1, logged
+    assert sorted(p.name for p in cache.iterdir()) == [".lock", mirror.name], "old builds go"
     binary = mirror / "example.test/acme/thing/1.2.3/linux_amd64/terraform-provider-thing_v1.2.3"
     assert binary.read_bytes() == b"#!/bin/sh\n" and os.access(binary, os.X_OK)
     assert mirror.parent == cache.resolve() and len(mirror.name) == 16, "keyed by SHA256SUMS"
-    assert len(logged) == 1
     assert unpack_shared(shared, cache, logged.append) == mirror and len(logged) == 1, "cached"
     binary.write_bytes(b"tampered")
     assert unpack_shared(shared, cache, logged.append) == mirror and len(logged) == 2, "redone"

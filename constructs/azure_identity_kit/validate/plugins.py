@@ -21,6 +21,7 @@ are azurerm 4.55.0).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import lzma
 import os
@@ -45,6 +46,7 @@ BUILTIN_PROVIDERS = frozenset({"terraform"})
 
 _VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z.-]+)?$")
 _CONSTRAINT = re.compile(r"^\s*(=|!=|>=|<=|>|<|~>)?\s*(\S+)\s*$")
+_KEY = re.compile(r"[0-9a-f]{16}")
 _PACKED = re.compile(r"^terraform-provider-(?P<type>[^_]+)_(?P<version>[^_]+)_(?P<target>.+)\.zip$")
 
 Version = tuple[int, int, int, str]
@@ -268,29 +270,33 @@ def _all_match(folder: Path, items: list[_Packed]) -> bool:
 
 def unpack_shared(folder: Path, cache: Path, log: Callable[[str], None] | None = None) -> Path:
     """The unpacked plugin directory of a shared-style folder: made once under
-    cache/<key of SHA256SUMS>, every binary checked against SHA256SUMS on every call."""
+    cache/<key of SHA256SUMS>, every binary checked against SHA256SUMS on every call.
+    Concurrent runs (pytest -n 2 on a fresh clone) unpack one at a time."""
     items = _packed_builds(folder)
     key = hashlib.sha256((folder / SUMS).read_bytes()).hexdigest()[:16]
     target = cache / key
     if target.is_dir() and _all_match(target, items):
         return target.resolve()
-    if log:
-        log(f"unpacking the provider plugins of {folder} into {target} (once per {SUMS})")
-    cache.mkdir(parents=True, exist_ok=True)
     partial = cache / f".{key}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
     try:
-        with ThreadPoolExecutor(max_workers=2) as pool:  # lzma releases the GIL
-            list(pool.map(lambda item: _unpack(item, partial), items))
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(partial, target)
+        cache.mkdir(parents=True, exist_ok=True)
+        with open(cache / ".lock", "w", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if target.is_dir() and _all_match(target, items):  # another run just made it
+                return target.resolve()
+            if log:
+                log(f"unpacking the provider plugins of {folder} into {target} (once per {SUMS})")
+            with ThreadPoolExecutor(max_workers=2) as pool:  # lzma releases the GIL
+                list(pool.map(lambda item: _unpack(item, partial), items))
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(partial, target)
+            for stale in cache.iterdir():  # builds of an older SHA256SUMS: 500 MB each
+                if stale.name != key and _KEY.fullmatch(stale.name):
+                    shutil.rmtree(stale, ignore_errors=True)
     except (OSError, lzma.LZMAError) as failure:
         raise EngineError(f"could not unpack {folder} into {target}: {failure}") from failure
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    for stale in cache.iterdir():  # builds of an older SHA256SUMS: 500 MB each
-        if stale.is_dir() and stale.name != key and re.fullmatch(r"[0-9a-f]{16}", stale.name):
-            shutil.rmtree(stale, ignore_errors=True)
     return target.resolve()
 
 
