@@ -71,6 +71,9 @@ STATE_VARS = {
 }
 
 
+# The suite checks the shared plugins, whatever the caller's shell names; TF_PLUGIN_DIR
+# has its own test (monkeypatched).
+os.environ.pop(PLUGIN_DIR_ENV, None)
 # What ../shared/terraform-plugins holds (its README): the default toolchain's pins.
 SHARED_BUILDS = "azapi 2.4.0, azurerm 4.55.0, time 0.13.1"
 REAL_PROVIDERS = f"Terraform 1.0.3 + real providers {SHARED_BUILDS}: init + validate"
