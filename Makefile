@@ -74,7 +74,9 @@ $(TERRAFORM_BIN): $(TERRAFORM_DIR)/requirements.txt $(TERRAFORM_DIR)/install.py 
 synth: $(SETUP_STAMP)
 	$(PYTHON) main.py
 
-# `make validate`: synthesize, then load every stack in Terraform (README "make validate").
+# `make validate`: synthesize, then put every stack through Terraform (README "make validate"):
+# with the real providers where ../shared/terraform-plugins or TF_PLUGIN_DIR has them
+# (unpacked once into tools/terraform/plugins), else Terraform's loader alone.
 # `make validate DIR=<a cdktf.out>` checks existing output without synthesizing.
 validate: $(SETUP_STAMP) $(TERRAFORM_BIN)
 	$(if $(DIR),,$(PYTHON) main.py)
@@ -111,8 +113,8 @@ access-map: $(SETUP_STAMP) $(VIZ_STAMP)
 	$(if $(DIR),,$(PYTHON) main.py $(ENV))
 	$(PYTHON) -m azure_identity_kit.access_map --outdir $(or $(DIR),cdktf.out) $(if $(ENV),--stack $(ENV))
 
-# The suite runs the same gate on every stack, the remote-state variant and every
-# stack-shaped snapshot (tests/test_validate.py).
+# The suite runs the same gate on every stack, the remote-state variant, the README's
+# reuse example and every stack-shaped snapshot (tests/test_validate.py).
 test: $(SETUP_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN) $(VIZ_STAMP) $(MERMAID_STAMP)
 	$(PYTHON) -m pytest
 

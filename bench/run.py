@@ -332,7 +332,8 @@ def build_cases(args: argparse.Namespace, python: str) -> list[Case]:
                     str(TERRAFORM),
                 ],
                 outdir=False,
-                about="make validate DIR=<the four stacks> (Terraform 1.0.3 + reference checks)",
+                about="make validate DIR=<the four stacks> (real providers where "
+                "../shared/terraform-plugins is, else the Terraform 1.0.3 loader)",
             )
         )
     cases.append(

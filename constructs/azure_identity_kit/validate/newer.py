@@ -1,6 +1,6 @@
 """The two language features newer than Terraform 1.0 that the kit emits, each
 checked against what Terraform documents for it and then removed, and only
-they, before the offline 1.0 load (engine.py):
+they, before Terraform 1.0.3 reads the configuration (engine.py, either mode):
 
 - `import` blocks (Terraform >= 1.5; an `id` that is an expression, as the
   kit's remote-state mode writes, needs >= 1.6). Documented arguments: `to`
