@@ -115,7 +115,7 @@ def test_targets_report_per_app_cost_for_the_kit_and_a_users_app(capsys):
     assert "| kit scale app: <= 5 ms per extra app (1 -> 300) | 5.0 ms | yes |" in out
     assert "| user's own app: <= 5 ms per extra app (1 -> 300) | 10.0 ms | NO |" in out
     assert "| project synth <= 0.2x naive | 0.20x | yes |" in out
-    assert "make validate (four stacks) <= 5 s | 1.00 s | yes |" in out
+    assert "make validate, loader mode (four stacks) <= 5 s | 1.00 s | yes |" in out
     assert (
         "| make access-map (four stacks, after synth) <= 2 s | 0.90 s, "
         "2.90 s with the synth | yes |" in out
