@@ -62,7 +62,12 @@ def test_packages_are_the_default_toolchains_pins_plus_the_kit():
 
 
 def test_dev_packages_are_the_dev_pins():
-    problems = _drift("dev-packages", _pipfile()["dev-packages"], "dev.in")
+    dev = dict(_pipfile()["dev-packages"])
+    tests = {
+        name: dev.pop(name) for name in read_pins(REQUIREMENTS / f"{PIPFILE_TOOLCHAIN}-test.in")
+    }
+    problems = _drift("dev-packages", dev, "dev.in")
+    problems += _drift("dev-packages", tests, f"{PIPFILE_TOOLCHAIN}-test.in")
     assert not problems, "\n".join(problems)
 
 

@@ -22,9 +22,15 @@ import tempfile
 import types
 import typing
 
+EAGER_ENV = "AZURE_IDENTITY_KIT_EAGER_PROVIDER"
+"""The one switch for an import that changes nothing in the user's process
+beyond what importing cdktf itself does (README "What importing the kit changes")."""
+PLAIN_IMPORT = os.environ.get(EAGER_ENV, "") not in ("", "0")
+
 # jsii prints a multi-line end-of-life banner on Node 20 for every run. This is
 # jsii's documented switch; a value the user already set wins.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+if not PLAIN_IMPORT:
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 # Which CDK library the kit runs on. "cdktf" (the pinned default) or "cdktn"
 # (the fork); unset: cdktn when it is installed, else cdktf. Each toolchain's
@@ -51,7 +57,6 @@ TOOLCHAIN = _choose_toolchain()
 # Speed-ups (README, "Fast synth"). None changes the synthesized JSON (compared
 # byte for byte in tests/test_fast_import.py). Each one is off with its switch
 # set to 0, and all of them with AZURE_IDENTITY_KIT_EAGER_PROVIDER=1.
-EAGER_ENV = "AZURE_IDENTITY_KIT_EAGER_PROVIDER"
 LAZY_NODE_ENV = "AZURE_IDENTITY_KIT_LAZY_NODE"
 SKIP_TOKEN_TRACES_ENV = "AZURE_IDENTITY_KIT_SKIP_TOKEN_TRACES"
 CACHE_TYPE_HINTS_ENV = "AZURE_IDENTITY_KIT_CACHE_TYPE_HINTS"

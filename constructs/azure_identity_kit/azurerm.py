@@ -62,6 +62,7 @@ def _install_light_parent() -> None:
         return module
 
     parent.__getattr__ = __getattr__
+    parent.__azure_identity_kit_light__ = True  # what an import changed (README)
     sys.modules[PACKAGE] = parent
 
 
