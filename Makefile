@@ -41,7 +41,7 @@ PYTHON := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-done
 CDKTN_STAMP := $(VENV_cdktn)/.setup-done
 
-.PHONY: setup synth test lint clean diff review check bench validate lock preflight access-map
+.PHONY: setup synth test lint clean diff review check bench validate lock preflight access-map dist
 
 setup: $(SETUP_STAMP)
 
@@ -145,6 +145,14 @@ check: synth $(CHECKOV_STAMP)
 lint: $(SETUP_STAMP)
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+
+# `make dist`: the sdist and the wheel into dist/ (python -m build, with the locked setuptools),
+# then the wheel installed into a new, empty venv synthesizes the README's reuse example
+# (tools/release/clean_install.py): what the release workflow does before publishing.
+dist: $(SETUP_STAMP)
+	rm -rf dist
+	$(PYTHON) -m build --no-isolation --outdir dist .
+	$(PYTHON) tools/release/clean_install.py dist README.md
 
 # Reviewing changes: BASE, FAIL_ON, FORMAT and CONFIG are optional; PLAN is required for review.
 # FAIL_ON defaults per command (diff: none, review: high).

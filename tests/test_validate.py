@@ -14,7 +14,6 @@ import hashlib
 import json
 import lzma
 import os
-import re
 import subprocess
 import sys
 import time
@@ -60,6 +59,7 @@ from azure_identity_kit.validate.plugins import (
 from azure_identity_kit.validate.references import _BARE_ADDRESS, declared, references
 
 from stacks import ENVIRONMENTS, build_app
+from tools.release.smoke import synth_reuse_example
 
 REPO = Path(__file__).resolve().parent.parent
 TERRAFORM = REPO / "tools" / "terraform" / "bin" / "terraform"
@@ -434,66 +434,10 @@ def test_remote_state_variant_validates_with_the_real_providers(
             assert [x.feature for x in report.removed] == ["import blocks"]
 
 
-def readme_reuse_example() -> str:
-    """The python block of README "Using the constructs in your own stack" (before
-    its first subsection)."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Using the constructs in your own stack\n", 1)[1]
-    section = re.split(r"\n##+ ", section, maxsplit=1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert len(blocks) == 1, "the section opens with one python example"
-    return blocks[0]
-
-
-def _readme_stack(outdir: Path) -> Path:
-    """The README example in a stack that defines what it takes as given: `stack`,
-    `rg`, `cae`, `acr_id`, `blob_container`, `vault_id`."""
-    from azure_identity_kit._cdktf import App, TerraformStack
-    from azure_identity_kit.azurerm import (
-        container_app_environment,
-        provider,
-        resource_group,
-        storage_account,
-        storage_container,
-    )
-
-    app = App(outdir=str(outdir))
-    stack = TerraformStack(app, "readme")
-    provider.AzurermProvider(stack, "azurerm", features=[provider.AzurermProviderFeatures()])
-    rg = resource_group.ResourceGroup(stack, "rg", name="rg-shop-dev", location="westeurope")
-    cae = container_app_environment.ContainerAppEnvironment(
-        stack, "cae", name="cae-shop-dev", location="westeurope", resource_group_name=rg.name
-    )
-    account = storage_account.StorageAccount(
-        stack,
-        "orders-account",
-        name="stshopordersdev",
-        resource_group_name=rg.name,
-        location="westeurope",
-        account_tier="Standard",
-        account_replication_type="LRS",
-    )
-    blob_container = storage_container.StorageContainer(
-        stack, "orders", name="orders", storage_account_id=account.id
-    )
-    subscription = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shared"
-    given = {
-        "stack": stack,
-        "rg": rg,
-        "cae": cae,
-        "acr_id": f"{subscription}/providers/Microsoft.ContainerRegistry/registries/crshared",
-        "blob_container": blob_container,
-        "vault_id": f"{subscription}/providers/Microsoft.KeyVault/vaults/kv-orders",
-    }
-    exec(compile(readme_reuse_example(), "README.md", "exec"), given)
-    app.synth()
-    return outdir / "stacks" / "readme" / "cdk.tf.json"
-
-
 def test_readme_reuse_example_validates_with_the_real_providers(
     tmp_path: Path, terraform: Path, real: Plugins
 ) -> None:
-    stack_file = _readme_stack(tmp_path)
+    stack_file = synth_reuse_example(REPO / "README.md", tmp_path)
     doc = json.loads(stack_file.read_text())
     assert "azurerm_container_app" in doc["resource"], "the example's app is in the stack"
     assert len(doc["resource"]["azurerm_role_assignment"]) == 3, "AcrPull + the two grants"

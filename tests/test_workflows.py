@@ -23,6 +23,7 @@ GITHUB = REPO / ".github"
 WORKFLOWS = GITHUB / "workflows"
 DEPLOY = WORKFLOWS / "deploy.yml"
 PULL_REQUEST = WORKFLOWS / "pull-request.yml"
+RELEASE = WORKFLOWS / "release.yml"
 SETUP_ACTION = GITHUB / "actions" / "setup" / "action.yml"
 ENVIRONMENT_ORDER = ["dev", "staging", "prod"]
 
@@ -65,7 +66,11 @@ def test_workflows_pass_actionlint():
         [actionlint(), "-no-color"], cwd=REPO, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, f"actionlint found problems:\n{result.stdout}{result.stderr}"
-    assert sorted(p.name for p in WORKFLOWS.glob("*.yml")) == ["deploy.yml", "pull-request.yml"]
+    assert sorted(p.name for p in WORKFLOWS.glob("*.yml")) == [
+        "deploy.yml",
+        "pull-request.yml",
+        "release.yml",
+    ]
 
 
 def test_actionlint_really_checks(tmp_path):
@@ -174,7 +179,8 @@ def test_tools_are_pinned_and_cached():
     assert "actions/cache@v4" in action and "jsii/package-cache" in action
     for path in all_github_files():
         for use in re.findall(r"uses: (\S+)", path.read_text()):
-            assert use.startswith("./") or re.search(r"@v\d+$", use), (
+            # PyPA's publish action is released as the moving ref release/v1.
+            assert use.startswith("./") or re.search(r"@(release/)?v\d+$", use), (
                 f"{path.name}: {use} must be pinned to a major version"
             )
         for cli in re.findall(r"cdktf-cli@\S+", path.read_text()):
@@ -203,3 +209,28 @@ def test_sql_users_are_created_only_where_the_server_is_reachable():
         (notice,) = [step for step in steps if "if: vars.IDKIT_VNET_RUNNER == ''" in step]
         assert "::warning" in notice and "GITHUB_STEP_SUMMARY" in notice
         assert "run: |" in notice and "run: tools/sql" not in notice, "the notice runs no grant"
+
+
+def test_releases_publish_by_trusted_publishing_after_a_smoke_test():
+    """Tags only; tag, version and changelog checked; the wheel synthesizes the README
+    example in a clean venv before anything is published; PyPI by OIDC (no token, no
+    password); only the publish job may mint an ID token, in the `pypi` environment."""
+    text = RELEASE.read_text()
+    assert re.search(r'^on:\n  push:\n    tags: \["v\*"\]\n', text, flags=re.M)
+    assert re.search(r"^permissions:\n  contents: read\n", text, flags=re.M)
+    found = jobs(text)
+    assert list(found) == ["build", "publish", "github-release"]
+    build = found["build"]
+    assert 'tools/release/check_version.py "$GITHUB_REF_NAME"' in build
+    assert "run: make dist" in build, "build + clean-venv smoke test (tools/release)"
+    publish = found["publish"]
+    assert job_value(publish, "needs") == "build" and job_value(publish, "environment") == "pypi"
+    assert job_permissions(publish) == {"id-token": "write"}
+    assert "uses: pypa/gh-action-pypi-publish@release/v1" in publish
+    assert "password" not in publish and "token" not in publish.replace("id-token", "")
+    release = found["github-release"]
+    assert job_value(release, "needs") == "publish"
+    assert job_permissions(release) == {"contents": "write"}
+    assert "GH_TOKEN: ${{ github.token }}" in release and "gh release create" in release
+    for job_id in ("build", "github-release"):
+        assert "id-token" not in found[job_id], f"{job_id} needs no ID token"

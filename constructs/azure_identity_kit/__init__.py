@@ -5,7 +5,14 @@ tools import this package without starting jsii or loading the provider.
 """
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+
+try:
+    __version__ = version("azure-identity-kit")
+    """The installed distribution's version; pyproject.toml is its one source."""
+except PackageNotFoundError:  # imported from a source tree that is not installed
+    __version__ = "0+unknown"
 
 _EXPORTS = {
     "ACI_SUBNET_DELEGATION": "container_instance",
@@ -31,11 +38,13 @@ _EXPORTS = {
     "EntraLogin": "vm",
     "EntraOnlySqlServer": "sql",
     "EntraOnlySqlServerProps": "sql",
+    "ExistingGrant": "identity",
     "ExistingUserAssignedIdentity": "identity",
     "FunctionAppWithIdentity": "function_app",
     "FunctionAppWithIdentityProps": "function_app",
     "FunctionRuntime": "function_app",
     "FunctionTrigger": "function_app",
+    "GateFinding": "deploy_gate",
     "GROUP_PRINCIPAL_TYPE": "identity",
     "Grant": "identity",
     "GrantTarget": "identity",
@@ -63,7 +72,10 @@ _EXPORTS = {
     "PrivateEndpointFor": "private_link",
     "PrivateEndpointForProps": "private_link",
     "PrivateLinkService": "private_link",
+    "PropagationWait": "waits",
+    "PROPAGATION_WAIT_CONTEXT": "waits",
     "QueueScaleRule": "container_app",
+    "REPLICATION_WAIT_CONTEXT": "waits",
     "RbacKeyVault": "key_vault",
     "RbacKeyVaultProps": "key_vault",
     "RegistryRef": "acr_pull_binding",
@@ -89,6 +101,8 @@ _EXPORTS = {
     "grant": "identity",
     "grant_to": "identity",
     "network_path_of": "identity",
+    "refuse_deploy": "deploy_gate",
+    "replication_wait": "waits",
 }
 
 __all__ = sorted(_EXPORTS)

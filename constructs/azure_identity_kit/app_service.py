@@ -64,7 +64,7 @@ class LinuxServicePlanProps:
 class LinuxServicePlan(Construct):
     """`azurerm_service_plan` with `os_type = "Linux"`."""
 
-    def __init__(self, scope: Construct, construct_id: str, props: LinuxServicePlanProps):
+    def __init__(self, scope: Construct, construct_id: str, props: LinuxServicePlanProps) -> None:
         check_name(SERVICE_PLAN, props.name, child_path(scope, construct_id))
         super().__init__(scope, construct_id)
         self.resource = service_plan.ServicePlan(

@@ -181,7 +181,9 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
 
     no_identity_problem = "The app has no runtime identity to grant a role to."
 
-    def __init__(self, scope: Construct, construct_id: str, props: ContainerAppWithIdentityProps):
+    def __init__(
+        self, scope: Construct, construct_id: str, props: ContainerAppWithIdentityProps
+    ) -> None:
         path = child_path(scope, construct_id)
         _validate(path, props)
         super().__init__(scope, construct_id)
@@ -351,7 +353,7 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
                 )
         return lifecycles
 
-    def lifecycle_of(self, identity) -> str:
+    def lifecycle_of(self, identity: AnyUserAssignedIdentity | Literal["system"]) -> str:
         """The lifecycle in effect for an attached identity (Azure's default: All)."""
         for entry, lifecycle in self.lifecycles:
             if entry is identity:

@@ -35,7 +35,7 @@ class RbacKeyVault(PrivateEndpointMixin, Construct):
     access is a role assignment like every other grant in the kit.
     `add_private_endpoint()` makes it private."""
 
-    def __init__(self, scope: Construct, construct_id: str, props: RbacKeyVaultProps):
+    def __init__(self, scope: Construct, construct_id: str, props: RbacKeyVaultProps) -> None:
         check_name(KEY_VAULT, props.name, child_path(scope, construct_id))
         super().__init__(scope, construct_id)
         self.props = props

@@ -161,7 +161,7 @@ class PrivateEndpointFor(Construct):
     the resource's NetworkPath, which every grant on the resource carries.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, props: PrivateEndpointForProps):
+    def __init__(self, scope: Construct, construct_id: str, props: PrivateEndpointForProps) -> None:
         path = child_path(scope, construct_id)
         service = props.service
         zone_name = service.zone_name

@@ -39,7 +39,9 @@ class IdentityOnlyRegistry(PrivateEndpointMixin, Construct):
     the only way in is a role assignment such as AcrPull. `add_private_endpoint()`
     makes it private (Premium only)."""
 
-    def __init__(self, scope: Construct, construct_id: str, props: IdentityOnlyRegistryProps):
+    def __init__(
+        self, scope: Construct, construct_id: str, props: IdentityOnlyRegistryProps
+    ) -> None:
         check_name(CONTAINER_REGISTRY, props.name, child_path(scope, construct_id))
         super().__init__(scope, construct_id)
         self.props = props

@@ -42,7 +42,9 @@ class IdentityOnlyStorage(PrivateEndpointMixin, Construct):
     # (https://learn.microsoft.com/azure/storage/common/storage-private-endpoints).
     other_subresources = ("queue", "table", "file", "dfs")
 
-    def __init__(self, scope: Construct, construct_id: str, props: IdentityOnlyStorageProps):
+    def __init__(
+        self, scope: Construct, construct_id: str, props: IdentityOnlyStorageProps
+    ) -> None:
         check_name(STORAGE_ACCOUNT, props.name, child_path(scope, construct_id))
         super().__init__(scope, construct_id)
         self.props = props

@@ -46,6 +46,8 @@ from .identity import (
 from .time_provider import sleep, time_provider_of
 
 WAIT_CONTEXT = "azure-identity-kit:propagation-wait"
+PROPAGATION_WAIT_CONTEXT = WAIT_CONTEXT
+"""The cdktf context key of the propagation waits' duration (the public name)."""
 REPLICATION_WAIT_CONTEXT = "azure-identity-kit:replication-wait"
 DEFAULT_PROPAGATION_WAIT = "120s"
 """How long a workload waits after the grants Azure uses to create it.
