@@ -136,9 +136,9 @@ def test_fact_no_built_in_can_deny_app_service_basic_auth():
     found = [f for f in all_fixtures() if any(BASIC_AUTH in alias for alias in f["aliases"])]
     assert len(found) == 8
     effects = sorted(tuple(f["effect"]["allowedValues"]) for f in found)
-    assert effects == [("AuditIfNotExists", "Disabled")] * 4 + [
-        ("DeployIfNotExists", "Disabled")
-    ] * 4, effects
+    assert (
+        effects == [("AuditIfNotExists", "Disabled")] * 4 + [("DeployIfNotExists", "Disabled")] * 4
+    ), effects
 
 
 def test_the_custom_definition_denies_on_the_built_ins_aliases_for_sites_and_slots():
@@ -149,10 +149,14 @@ def test_the_custom_definition_denies_on_the_built_ins_aliases_for_sites_and_slo
         for alias in f["aliases"] + [c["field"] for c in f.get("existenceCondition", [])]
         if BASIC_AUTH in alias
     }
-    assert custom.aliases() == built_in_aliases == {
-        "Microsoft.Web/sites/basicPublishingCredentialsPolicies/allow",
-        "Microsoft.Web/sites/slots/basicPublishingCredentialsPolicies/allow",
-    }
+    assert (
+        custom.aliases()
+        == built_in_aliases
+        == {
+            "Microsoft.Web/sites/basicPublishingCredentialsPolicies/allow",
+            "Microsoft.Web/sites/slots/basicPublishingCredentialsPolicies/allow",
+        }
+    )
     types = {
         leaf["equals"]
         for branch in custom.policy_rule["if"]["anyOf"]

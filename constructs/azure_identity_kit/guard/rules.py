@@ -598,6 +598,44 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "apply_to_children (it would cover nothing: findings are reported on resources).",
         "Pass the resource (e.g. identity.resource) or apply_to_children=True.",
     ),
+    # Issue 23: Azure Policy guardrails and exemptions.
+    "guardrails-unknown-policy": (
+        "SecretFreeGuardrails excluding, or setting the effect of, a policy key it does not know.",
+        "Use keys of policy_catalog.POLICIES (README 'Azure Policy guardrails').",
+    ),
+    "guardrails-effect": (
+        "A guardrail effect the policy definition does not allow (its allowedValues).",
+        "Use one of the definition's allowed effects, e.g. Deny or Audit.",
+    ),
+    "guardrails-scope": (
+        "A guardrails scope that is not a resource group or subscription ID.",
+        "Pass PolicyScope.resource_group(<id>) or PolicyScope.subscription(<id>).",
+    ),
+    "guardrails-name": (
+        "Assignment names '<name_prefix>-<policy key>' that are invalid or longer than 64 "
+        "characters, or no policy left to assign.",
+        "Use a shorter name_prefix of letters, digits, '-' and '_'; exclude fewer policies.",
+    ),
+    "exemption-policy": (
+        "A policy exemption for a policy that is not a guardrail (or not assigned there).",
+        "Use a key of policy_catalog.POLICIES that the guardrails assign.",
+    ),
+    "exemption-resource": (
+        "A policy exemption that does not name one resource.",
+        "Name it as '<Namespace>/<type>/<name>' (environments.toml) or by its ARM ID.",
+    ),
+    "exemption-reason": (
+        "A policy exemption without a reason of 20-512 characters.",
+        "Say why the exception is acceptable and what replaces the control.",
+    ),
+    "exemption-expiry": (
+        "A policy exemption that does not end, has ended, or ends more than a year ahead.",
+        "Set expires_on within the next 365 days; renew it deliberately or remove it.",
+    ),
+    "exemption-category": (
+        "A policy exemption category other than Waiver or Mitigated.",
+        "Use 'Waiver' or 'Mitigated'.",
+    ),
 }
 
 
