@@ -264,6 +264,32 @@ GUARD_RULES: tuple[Rule, ...] = (
         "Use EntraOnlySqlServer: an Entra group as azuread_administrator with "
         "azuread_authentication_only = true, and no administrator login.",
     ),
+    # Issue 23: the Azure Policy guardrails assigned to the stack's scope.
+    Rule(
+        "policy-deny",
+        "error",
+        "In a stack whose scope has the secret-free Azure Policy guardrails assigned and "
+        "enforced (guard.declare_guardrails; the environment stacks declare them from "
+        "EnvironmentConfig.guardrails), a resource an assigned Deny policy would refuse: "
+        "shared keys on, an ACR admin user, anonymous pull or an enabled token, Cosmos DB "
+        "(NoSQL) local auth, a SQL server without Entra-only auth, a Key Vault on access "
+        "policies, App Service FTP or SCM basic auth on. Your own resources too; the message "
+        "names the policy.",
+        "Azure Resource Manager refuses the request (RequestDisallowedByPolicy) at deploy, "
+        "whoever sends it; the apply fails halfway.",
+        "Write the secure setting (the kit's constructs do), or exempt this one resource with "
+        "a reason and an expiry (PolicyExemption; environments.toml policy_exemptions), which "
+        "the guard honours.",
+    ),
+    Rule(
+        "policy-audit",
+        "warning",
+        "The same resource where the guardrails are assigned but not enforced "
+        "(guardrails_enforce = false: DoNotEnforce), or only audited (AuditIfNotExists).",
+        "Azure deploys it and reports it non-compliant; it will be refused once enforcement is on.",
+        "Write the secure setting before switching enforcement on, or exempt the resource "
+        "with a reason and an expiry.",
+    ),
 )
 
 _INPUT_WHY = "Input error: Azure would reject it, or it would fail at deploy time."
