@@ -92,3 +92,19 @@ def test_enforcement_guardrails_and_exemptions_come_from_environments_toml(tmp_p
     assert exemption["expires_on"] == f"{ends.isoformat()}T00:00:00Z"
     assert exemption["exemption_category"] == "Mitigated"
     assert exemption["description"].startswith("The legacy SFTP ingest")
+
+
+def test_policy_assignments_are_not_access_grants_in_the_access_map(bootstrap):
+    """The access map of the bootstrap is the same with and without the guardrails: an
+    assignment, exemption or definition grants no identity anything."""
+    import copy
+
+    from azure_identity_kit.access_map.build import build
+
+    without = copy.deepcopy(bootstrap)
+    for rtype in (ASSIGNMENT, EXEMPTION, DEFINITION):
+        without["resource"].pop(rtype, None)
+    with_map, without_map = build("bootstrap", bootstrap), build("bootstrap", without)
+    assert with_map.edges == without_map.edges and with_map.edges
+    assert with_map.nodes == without_map.nodes
+    assert not [n for n in with_map.nodes.values() if "policy" in n.address]
