@@ -191,3 +191,21 @@ def test_the_guard_reads_the_aliases_the_definition_reads(key):
 
 def test_every_policy_but_the_sql_update_one_is_judged_by_the_guard():
     assert set(ALIASES) == set(POLICIES) - {"sql-entra-only-update"}
+
+
+def test_the_readme_table_lists_exactly_the_catalog():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Azure Policy guardrails", 1)[1].split("The built-ins are", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    found = {}
+    for row in rows:
+        key, name, reference, effect, _ = (cell.strip() for cell in row.strip("|").split("|"))
+        found[key.strip("`")] = (name, reference.split("`")[1], effect)
+    assert found == {
+        key: (
+            policy.display_name,
+            policy.guid or CUSTOM_DEFINITIONS[key].name,
+            policy.effect,
+        )
+        for key, policy in POLICIES.items()
+    }
