@@ -25,6 +25,19 @@ _RESOURCE_GROUP_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+$", 
 _SUBSCRIPTION_ID = re.compile(r"^/subscriptions/[0-9a-fA-F-]{36}$")
 _ASSIGNMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 MAX_ASSIGNMENT_NAME = 64  # azurerm (StringLenBetween(1, 64)) and Azure
+# Scope kind -> (assignment resource, its non-compliance message block, its scope argument).
+_ASSIGNMENT_TYPES = {
+    "resource_group": (
+        resource_group_policy_assignment.ResourceGroupPolicyAssignment,
+        resource_group_policy_assignment.ResourceGroupPolicyAssignmentNonComplianceMessage,
+        "resource_group_id",
+    ),
+    "subscription": (
+        subscription_policy_assignment.SubscriptionPolicyAssignment,
+        subscription_policy_assignment.SubscriptionPolicyAssignmentNonComplianceMessage,
+        "subscription_id",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -112,28 +125,14 @@ class SecretFreeGuardrails(Construct):
                 f"azure-identity-kit keeps this credential path closed: {policy.blocks} Exempt "
                 "one resource with a PolicyExemption (reason, expiry) instead of turning it on."
             )
-            if props.scope.kind == "subscription":
-                module = subscription_policy_assignment
-                self.assignments[key] = module.SubscriptionPolicyAssignment(
-                    self,
-                    key,
-                    subscription_id=props.scope.resource_id,
-                    non_compliance_message=[
-                        module.SubscriptionPolicyAssignmentNonComplianceMessage(content=message)
-                    ],
-                    **arguments,
-                )
-            else:
-                module = resource_group_policy_assignment
-                self.assignments[key] = module.ResourceGroupPolicyAssignment(
-                    self,
-                    key,
-                    resource_group_id=props.scope.resource_id,
-                    non_compliance_message=[
-                        module.ResourceGroupPolicyAssignmentNonComplianceMessage(content=message)
-                    ],
-                    **arguments,
-                )
+            resource, message_type, scope_argument = _ASSIGNMENT_TYPES[props.scope.kind]
+            self.assignments[key] = resource(
+                self,
+                key,
+                **{scope_argument: props.scope.resource_id},
+                non_compliance_message=[message_type(content=message)],
+                **arguments,
+            )
         self.keys = keys
 
     @property

@@ -21,7 +21,7 @@ from azure_identity_kit.guard import declare_guardrails, suppress
 from azure_identity_kit.guard.policy_breaches import breaches
 from azure_identity_kit.policy_catalog import POLICIES, AssignedGuardrails, ExemptedResource
 from guard_support import ERROR, WARNING, new_stack, synth_guarded
-from support import settings_file
+from support import guardrails_settings_file
 
 from stacks import ENVIRONMENTS, build_app, load_settings
 
@@ -269,19 +269,8 @@ def test_breaches_read_the_configuration_as_azurerm_sends_it(rtype, config, expe
 def test_each_environment_stack_guard_knows_its_groups_guardrails(tmp_path):
     """From environments.toml: dev audit-only (DoNotEnforce), staging without guardrails,
     prod enforced with one account exempt. The same user resources in each."""
-    path = settings_file(tmp_path)
-    text = path.read_text()
-    text = text.replace(
-        "[environments.dev]\n", "[environments.dev]\nguardrails_enforce = false\n"
-    ).replace("[environments.staging]\n", "[environments.staging]\nguardrails = false\n")
-    text += (
-        "\n[[environments.prod.policy_exemptions]]\n"
-        'policy = "storage-shared-key"\n'
-        'resource = "Microsoft.Storage/storageAccounts/stlegacyprod"\n'
-        'reason = "The legacy SFTP ingest signs with the account key until its migration."\n'
-        f"expires_on = {(date.today() + timedelta(days=60)).isoformat()}\n"
-    )
-    path.write_text(text)
+    ends = (date.today() + timedelta(days=60)).isoformat()
+    path = guardrails_settings_file(tmp_path, ends)
     app = build_app(outdir=str(tmp_path / "out"), settings=load_settings(path))
     stacks = {name: app.node.find_child(name) for name in ENVIRONMENTS}
     for stack in stacks.values():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from azure_identity_kit.policy_catalog import CUSTOM_DEFINITIONS, POLICIES
-from support import resources, settings_file
+from support import guardrails_settings_file, resources
 
 from stacks import ENVIRONMENTS, build_app, load_settings
 
@@ -55,21 +55,7 @@ def test_every_environment_group_gets_every_policy_enforced_with_a_valid_effect(
 
 
 def _settings(tmp_path: Path, ends: date):
-    path = settings_file(tmp_path)
-    text = path.read_text()
-    text = text.replace(
-        "[environments.dev]\n", "[environments.dev]\nguardrails_enforce = false\n"
-    ).replace("[environments.staging]\n", "[environments.staging]\nguardrails = false\n")
-    text += (
-        "\n[[environments.prod.policy_exemptions]]\n"
-        'policy = "storage-shared-key"\n'
-        'resource = "Microsoft.Storage/storageAccounts/stlegacyprod"\n'
-        'reason = "The legacy SFTP ingest signs with the account key until its migration."\n'
-        f"expires_on = {ends.isoformat()}\n"
-        'category = "Mitigated"\n'
-    )
-    path.write_text(text)
-    return load_settings(path)
+    return load_settings(guardrails_settings_file(tmp_path, ends.isoformat(), "Mitigated"))
 
 
 def test_enforcement_guardrails_and_exemptions_come_from_environments_toml(tmp_path):

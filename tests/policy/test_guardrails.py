@@ -36,6 +36,18 @@ def guardrails(stack, **props) -> SecretFreeGuardrails:
     return SecretFreeGuardrails(stack, "guardrails", SecretFreeGuardrailsProps(**props))
 
 
+def exempt(stack, made: SecretFreeGuardrails, **props) -> PolicyExemption:
+    """The legacy account out of storage-shared-key, for 30 days unless props say otherwise."""
+    props = {
+        "policy": "storage-shared-key",
+        "resource_id": ACCOUNT,
+        "reason": REASON,
+        "expires_on": date.today() + timedelta(days=30),
+        **props,
+    }
+    return PolicyExemption(stack, "exemption", PolicyExemptionProps(guardrails=made, **props))
+
+
 def by_name(doc: dict, rtype: str) -> dict[str, dict]:
     return {body["name"]: body for body in resources(doc, rtype).values()}
 
@@ -120,17 +132,7 @@ def test_enforcement_effects_exclusions_subscription_scope_and_shared_definition
 def test_assigned_says_what_the_guard_must_refuse():
     stack = new_stack()
     made = guardrails(stack, enforce=False, effects={"key-vault-rbac": "Audit"})
-    PolicyExemption(
-        stack,
-        "exemption",
-        PolicyExemptionProps(
-            guardrails=made,
-            policy="storage-shared-key",
-            resource_id=ACCOUNT,
-            reason=REASON,
-            expires_on=date.today() + timedelta(days=30),
-        ),
-    )
+    exempt(stack, made)
     assigned = made.assigned
     assert assigned.policies == frozenset(POLICIES) and assigned.enforce is False
     assert assigned.effect_of("key-vault-rbac") == "Audit"
@@ -147,18 +149,7 @@ def test_an_exemption_names_one_resource_one_assignment_a_reason_and_an_end():
     stack = new_stack()
     made = guardrails(stack)
     ends = date.today() + timedelta(days=90)
-    PolicyExemption(
-        stack,
-        "exemption",
-        PolicyExemptionProps(
-            guardrails=made,
-            policy="storage-shared-key",
-            resource_id=ACCOUNT,
-            reason=f"  {REASON} ",
-            expires_on=ends,
-            category="Mitigated",
-        ),
-    )
+    exempt(stack, made, reason=f"  {REASON} ", expires_on=ends, category="Mitigated")
     doc = synth(stack)
     ((_, exemption),) = resources(doc, EXEMPTION).items()
     (assignment_key,) = [
@@ -222,15 +213,7 @@ def test_bad_exemptions_are_refused(rule_id, change, monkeypatch):
 
     def build(stack):
         made = guardrails(stack, exclude=("acr-repository-token",))
-        props = {
-            "guardrails": made,
-            "policy": "storage-shared-key",
-            "resource_id": ACCOUNT,
-            "reason": REASON,
-            "expires_on": date(2027, 1, 31),
-            **change,
-        }
-        PolicyExemption(stack, "exemption", PolicyExemptionProps(**props))
+        exempt(stack, made, **{"expires_on": date(2027, 1, 31), **change})
 
     _refused(rule_id, build)
 
@@ -238,15 +221,5 @@ def test_bad_exemptions_are_refused(rule_id, change, monkeypatch):
 def test_an_exemption_a_year_ahead_is_the_limit(monkeypatch):
     monkeypatch.setattr(exemption_module, "today", lambda: date(2026, 12, 2))
     stack = new_stack()
-    PolicyExemption(
-        stack,
-        "exemption",
-        PolicyExemptionProps(
-            guardrails=guardrails(stack),
-            policy="storage-shared-key",
-            resource_id=ACCOUNT,
-            reason=REASON,
-            expires_on=date(2027, 12, 2),
-        ),
-    )
+    exempt(stack, guardrails(stack), expires_on=date(2027, 12, 2))
     assert resources(synth(stack), EXEMPTION)
