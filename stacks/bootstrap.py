@@ -19,7 +19,14 @@ It creates
   - plan: Contributor on the plan environment's resource group (reading a
     container app, a workspace or a storage account calls list actions that
     Reader lacks) and Storage Blob Data Reader on the state container (plans run
-    with `-lock=false`).
+    with `-lock=false`);
+- the secret-free Azure Policy guardrails on each environment's resource group
+  (SecretFreeGuardrails, README "Azure Policy guardrails"): Deny assignments of
+  the built-in definitions for every credential path the kit closes, the kit's
+  custom definition for App Service basic authentication (once per subscription),
+  and each environment's exemptions. Here, because neither pipeline identity can
+  write or delete a policy assignment or exemption (tests/policy prove it from the
+  role definitions), so a pipeline cannot undo them.
 
 What Contributor covers beyond ARM role assignments (checked for issue 13, no
 role added): Cosmos DB SQL role assignments
@@ -54,9 +61,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from azure_identity_kit import (
+    CustomPolicyDefinitions,
     GrantTarget,
     IdentityOnlyStorage,
     IdentityOnlyStorageProps,
+    PolicyExemption,
+    PolicyExemptionProps,
+    PolicyScope,
+    SecretFreeGuardrails,
+    SecretFreeGuardrailsProps,
     UserAssignedIdentity,
     UserAssignedIdentityProps,
 )
@@ -258,11 +271,14 @@ class BootstrapStack(TerraformStack):
             config.delegable_roles.values(), config.delegable_principal_types
         )
         self.environment_groups: dict[str, GrantTarget] = {}
+        self.guardrails: dict[str, SecretFreeGuardrails] = {}
+        definitions: CustomPolicyDefinitions | None = None
         for env in environments:
             existing = data_azurerm_resource_group.DataAzurermResourceGroup(
                 self, f"resource-group-{env.name}", name=env.resource_name("rg")
             )
-            target = GrantTarget(name=f"rg-{env.name}", resource_id=existing.id)
+            group_id = existing.id  # a jsii read: once
+            target = GrantTarget(name=f"rg-{env.name}", resource_id=group_id)
             self.environment_groups[env.name] = target
             contributor = self.deploy_identity.grant(
                 CONTRIBUTOR,
@@ -290,6 +306,10 @@ class BootstrapStack(TerraformStack):
                 "allows assigning and removing only the product's data and pull roles, only "
                 "to service principals: never Owner, Contributor or any admin role.",
             )
+            if env.guardrails:
+                if definitions is None:  # one set per subscription
+                    definitions = CustomPolicyDefinitions(self, "policy-definitions")
+                self.guardrails[env.name] = _guard(self, env, group_id, definitions)
 
         self.plan_identity: UserAssignedIdentity | None = None
         if config.plan_environment is not None:
@@ -358,6 +378,42 @@ class BootstrapStack(TerraformStack):
                 tags=dict(self.config.tags),
             ),
         )
+
+
+def _guard(
+    stack: TerraformStack,
+    env: EnvironmentConfig,
+    group_id: str,
+    definitions: CustomPolicyDefinitions,
+) -> SecretFreeGuardrails:
+    """The secret-free policies on one environment's group, and its exemptions. Made
+    here, by the administrator: the deploy identity holds no right to write or delete
+    policy assignments or exemptions (Contributor excludes Microsoft.Authorization
+    writes and deletes; its RBAC administrator role only writes role assignments)."""
+    guardrails = SecretFreeGuardrails(
+        stack,
+        f"guardrails-{env.name}",
+        SecretFreeGuardrailsProps(
+            scope=PolicyScope.resource_group(group_id),
+            definitions=definitions,
+            enforce=env.guardrails_enforce,
+            label=env.name,
+        ),
+    )
+    for setting in env.policy_exemptions:
+        PolicyExemption(
+            guardrails,
+            f"exemption-{setting.policy}-{setting.resource.rsplit('/', 1)[-1]}",
+            PolicyExemptionProps(
+                guardrails=guardrails,
+                policy=setting.policy,
+                resource_id=f"{group_id}/providers/{setting.resource}",
+                reason=setting.reason,
+                expires_on=setting.expires_on,
+                category=setting.category,
+            ),
+        )
+    return guardrails
 
 
 def _federate(

@@ -4,11 +4,14 @@ environment means adding an [environments.<name>] table there."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Literal, get_args
 
 from azure_identity_kit.errors import KitValidationError
+from azure_identity_kit.policy_catalog import POLICIES, AssignedGuardrails, ExemptedResource
 from pydantic import ConfigDict, StringConstraints
 
 from .backend import RemoteState
@@ -26,6 +29,48 @@ NetworkPosture = Literal["public", "private"]
 - private: only through private endpoints in the VNet (public access off); the
   Container Apps environment, the worker and the VM are in the VNet, and egress
   from the worker and VM subnets is a NAT gateway with a static IP."""
+
+
+_EXEMPT_RESOURCE = re.compile(r"^[A-Za-z0-9.]+/[A-Za-z0-9]+/[^/]+(/[A-Za-z0-9]+/[^/]+)*$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyExemptionSetting:
+    """One resource of the environment exempt from one guardrail policy (README "Azure
+    Policy guardrails"): `[[environments.<name>.policy_exemptions]]`. The bootstrap
+    writes it as a PolicyExemption; the environment's guard honours it."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    policy: str
+    """Key of the policy, e.g. 'storage-shared-key' (policy_catalog.POLICIES)."""
+    resource: str
+    """`<Namespace>/<type>/<name>` in the environment's resource group, e.g.
+    'Microsoft.Storage/storageAccounts/stlegacy'."""
+    reason: str
+    """Why the exception is acceptable (20-512 characters)."""
+    expires_on: date
+    """The exemption ends at 00:00 UTC that day: within the next 365 days."""
+    category: Literal["Waiver", "Mitigated"] = "Waiver"
+    """Waiver or Mitigated. Default: Waiver."""
+
+    def __post_init__(self) -> None:
+        where = f"policy_exemptions[{self.policy}]"
+        if self.policy not in POLICIES:
+            raise KitValidationError(
+                where,
+                "exemption-policy",
+                f"'{self.policy}' is not a guardrail policy.",
+                f"Use one of {', '.join(POLICIES)}.",
+            )
+        if not _EXEMPT_RESOURCE.match(self.resource):
+            raise KitValidationError(
+                where,
+                "exemption-resource",
+                f"{self.resource!r} does not name one resource of the group.",
+                "Write '<Namespace>/<type>/<name>', e.g. "
+                "'Microsoft.Storage/storageAccounts/stlegacy'.",
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,6 +170,19 @@ class EnvironmentConfig:
     `azure-identity-kit:propagation-wait` for this stack; a Go duration, '0s' for none).
     Default: the kit's, 120s (README "First deploy")."""
 
+    # Azure Policy guardrails (issue 23), assigned by the bootstrap on the resource group.
+    guardrails: bool = True
+    """Assign the secret-free Azure Policy guardrails (SecretFreeGuardrails) on this
+    environment's resource group, from the bootstrap; the stack's guard then refuses
+    what they would deny. Default: True."""
+    guardrails_enforce: bool = True
+    """True: Deny refuses non-compliant requests. False: DoNotEnforce, Azure only
+    reports them (audit-only, for a period while an existing environment is brought
+    into line); the guard then warns instead of refusing. Default: True."""
+    policy_exemptions: tuple[PolicyExemptionSetting, ...] = ()
+    """Resources of this environment exempt from one guardrail each, with a reason and
+    an expiry. Default: none."""
+
     def __post_init__(self) -> None:
         where = f"app/{self.name}"
         if self.network_posture not in get_args(NetworkPosture):
@@ -154,6 +212,20 @@ class EnvironmentConfig:
     @property
     def private(self) -> bool:
         return self.network_posture == "private"
+
+    @property
+    def assigned_guardrails(self) -> AssignedGuardrails | None:
+        """What the bootstrap assigns on this environment's group (None: nothing), as the
+        guard of its stack needs to know it."""
+        if not self.guardrails:
+            return None
+        return AssignedGuardrails(
+            enforce=self.guardrails_enforce,
+            exemptions=tuple(
+                ExemptedResource(setting.policy, setting.resource)
+                for setting in self.policy_exemptions
+            ),
+        )
 
     def resource_name(self, abbreviation: str, *parts: str) -> str:
         """Azure CAF style: `<abbr>-<workload>[-<part>...]-<env>`."""

@@ -58,7 +58,7 @@ from azure_identity_kit.azurerm import (
     log_analytics_workspace,
     resource_group,
 )
-from azure_identity_kit.guard import declare_private_network
+from azure_identity_kit.guard import declare_guardrails, declare_private_network
 from azure_identity_kit.waits import WAIT_CONTEXT
 
 from .backend import configure_deployment
@@ -98,6 +98,8 @@ class WorkloadStack(TerraformStack):
         network = build_network(self, config, rg_name)
         if config.private:  # the guard warns on any data service left public
             declare_private_network(self)
+        if config.assigned_guardrails is not None:  # the bootstrap assigns them on the group
+            declare_guardrails(self, config.assigned_guardrails)
         environment = container_app_environment.ContainerAppEnvironment(
             self,
             "container-apps",

@@ -102,3 +102,23 @@ def settings_file(folder: Path, replacements: dict[str, str] | None = None) -> P
     path = folder / "environments.toml"
     path.write_text(text)
     return path
+
+
+def guardrails_settings_file(folder: Path, expires_on: str, category: str = "Waiver") -> Path:
+    """settings_file() where dev's guardrails are audit-only, staging has none, and prod
+    exempts the storage account `stlegacyprod` from `storage-shared-key` (issue 23)."""
+    path = settings_file(folder)
+    text = path.read_text()
+    text = text.replace(
+        "[environments.dev]\n", "[environments.dev]\nguardrails_enforce = false\n"
+    ).replace("[environments.staging]\n", "[environments.staging]\nguardrails = false\n")
+    text += (
+        "\n[[environments.prod.policy_exemptions]]\n"
+        'policy = "storage-shared-key"\n'
+        'resource = "Microsoft.Storage/storageAccounts/stlegacyprod"\n'
+        'reason = "The legacy SFTP ingest signs with the account key until its migration."\n'
+        f"expires_on = {expires_on}\n"
+        f'category = "{category}"\n'
+    )
+    path.write_text(text)
+    return path

@@ -788,3 +788,61 @@ def test_requirements_include_implied_providers() -> None:
 )
 def test_version_constraints(version: str, constraint: str | None, expected: bool) -> None:
     assert satisfies(version, constraint) is expected
+
+
+def test_guardrails_exemptions_and_subscription_scope_validate_with_the_real_providers(
+    tmp_path: Path, terraform: Path, real: Plugins
+) -> None:
+    """Issue 23: the bootstrap with an exemption from environments.toml, and guardrails on a
+    subscription (the other assignment type), through the real azurerm provider."""
+    from datetime import date, timedelta
+
+    from azure_identity_kit import (
+        PolicyExemption,
+        PolicyExemptionProps,
+        PolicyScope,
+        SecretFreeGuardrails,
+        SecretFreeGuardrailsProps,
+    )
+    from azure_identity_kit._cdktf import TerraformStack
+    from azure_identity_kit.azurerm import provider
+    from support import settings_file
+
+    from stacks import load_settings
+
+    path = settings_file(tmp_path)
+    path.write_text(
+        path.read_text() + "\n[[environments.prod.policy_exemptions]]\n"
+        'policy = "key-vault-rbac"\n'
+        'resource = "Microsoft.KeyVault/vaults/kv-legacy"\n'
+        'reason = "A vendor appliance reads this vault with an access policy until May."\n'
+        f"expires_on = {(date.today() + timedelta(days=30)).isoformat()}\n"
+    )
+    app = build_app(["bootstrap"], outdir=str(tmp_path / "out"), settings=load_settings(path))
+    stack = TerraformStack(app, "subscription")
+    provider.AzurermProvider(stack, "azurerm", features=[provider.AzurermProviderFeatures()])
+    subscription = "/subscriptions/00000000-0000-0000-0000-000000000001"
+    guardrails = SecretFreeGuardrails(
+        stack,
+        "guardrails",
+        SecretFreeGuardrailsProps(scope=PolicyScope.subscription(subscription), enforce=False),
+    )
+    PolicyExemption(
+        stack,
+        "exemption",
+        PolicyExemptionProps(
+            guardrails=guardrails,
+            policy="storage-shared-key",
+            resource_id=f"{subscription}/resourceGroups/rg-x/providers/Microsoft.Storage/"
+            "storageAccounts/stlegacy",
+            reason="The legacy SFTP ingest signs with the account key until its migration.",
+            expires_on=date.today() + timedelta(days=30),
+        ),
+    )
+    app.synth()
+    stacks = find_stacks([str(tmp_path / "out")])
+    assert sorted(name for name, _ in stacks) == ["bootstrap", "subscription"]
+    docs = {name: json.loads(file.read_text()) for name, file in stacks}
+    assert "azurerm_resource_policy_exemption" in docs["bootstrap"]["resource"]
+    assert "azurerm_subscription_policy_assignment" in docs["subscription"]["resource"]
+    _assert_real_providers_or_fallback(validate_files(stacks, terraform, plugins=real))

@@ -352,6 +352,32 @@ def site_pull_system_identity(stack: TerraformStack) -> str:
     return "bad/web"
 
 
+def _keyed_storage(stack: TerraformStack) -> None:
+    # Shared keys on (azurerm's default), no data role granted: only the policy fires.
+    storage_account.StorageAccount(
+        stack, "keyed", name="stkeyed", resource_group_name="rg-bad", location=LOCATION,
+        account_tier="Standard", account_replication_type="LRS",
+    )  # fmt: skip
+
+
+def policy_deny(stack: TerraformStack) -> str:
+    from azure_identity_kit.guard import declare_guardrails
+    from azure_identity_kit.policy_catalog import AssignedGuardrails
+
+    declare_guardrails(stack, AssignedGuardrails())
+    _keyed_storage(stack)
+    return "bad/keyed"
+
+
+def policy_audit(stack: TerraformStack) -> str:
+    from azure_identity_kit.guard import declare_guardrails
+    from azure_identity_kit.policy_catalog import AssignedGuardrails
+
+    declare_guardrails(stack, AssignedGuardrails(enforce=False))
+    _keyed_storage(stack)
+    return "bad/keyed"
+
+
 BAD: dict[str, Callable[[TerraformStack], str]] = {
     "rbac-privileged-role": privileged_role,
     "rbac-broad-scope": broad_scope,
@@ -375,6 +401,8 @@ BAD: dict[str, Callable[[TerraformStack], str]] = {
     "plan-linux-consumption": linux_consumption_plan,
     "app-basic-auth-publishing": site_basic_auth,
     "app-pull-system-identity": site_pull_system_identity,
+    "policy-deny": policy_deny,
+    "policy-audit": policy_audit,
 }
 
 

@@ -18,6 +18,7 @@ from .aspect import (
     apply_guard,
     check_app,
     check_stack,
+    declare_guardrails,
     declare_private_network,
     suppress,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "apply_guard",
     "check_app",
     "check_stack",
+    "declare_guardrails",
     "declare_private_network",
     "evaluate",
     "markdown_table",

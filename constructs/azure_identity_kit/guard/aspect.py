@@ -29,6 +29,7 @@ from .._cdktf import (
 )
 from ..errors import KitValidationError, construct_path
 from ..identity import UserAssignedIdentity
+from ..policy_catalog import AssignedGuardrails
 from .checks import Finding, evaluate
 from .rules import GUARD_RULE_IDS, RULES
 
@@ -47,6 +48,17 @@ def declare_private_network(stack: IConstruct) -> None:
     even before any private endpoint exists. (A stack with private endpoints
     is treated as private without this.)"""
     _PRIVATE_NETWORK.add(stack)
+
+
+_GUARDRAILS: weakref.WeakKeyDictionary[Any, AssignedGuardrails] = weakref.WeakKeyDictionary()
+
+
+def declare_guardrails(stack: IConstruct, assigned: AssignedGuardrails) -> None:
+    """Say which Azure Policy guardrails are assigned to the scope a stack deploys into
+    (SecretFreeGuardrails.assigned, or EnvironmentConfig.assigned_guardrails): the guard
+    then refuses each resource an assigned Deny policy would refuse (`policy-deny`),
+    and warns where it would only be reported (`policy-audit`), exemptions excepted."""
+    _GUARDRAILS[stack] = assigned
 
 
 _ERROR = "@cdktf/error"
@@ -212,7 +224,12 @@ def check_stack(stack: TerraformStack) -> list[Finding]:
         for construct in stack.node.find_all()
         if isinstance(construct, UserAssignedIdentity)
     ]
-    findings = evaluate(stack.to_terraform(), identities, private_network=stack in _PRIVATE_NETWORK)
+    findings = evaluate(
+        stack.to_terraform(),
+        identities,
+        private_network=stack in _PRIVATE_NETWORK,
+        guardrails=_GUARDRAILS.get(stack),
+    )
     suppressed = _suppressions_for(stack, stack_path)
     by_path = {path: entries for path, (_, entries) in suppressed.items()}
     for finding in findings:

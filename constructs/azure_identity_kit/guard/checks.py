@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..policy_catalog import POLICIES, AssignedGuardrails
+from .policy_breaches import Breach, breaches
 from .rules import RULES, format_finding
 
 # Built-in role definition GUIDs (the same in every tenant).
@@ -193,6 +195,8 @@ class StackModel:
         self.by_address = {block.address: block for block in self.blocks}
         self.private_network = False
         """Declared private (guard.declare_private_network)."""
+        self.guardrails: AssignedGuardrails | None = None
+        """The Azure Policy guardrails assigned to its scope (guard.declare_guardrails)."""
         self.stack_name = (
             ((config.get("//") or {}).get("metadata") or {}).get("stackName")
             if isinstance(config.get("//"), dict)
@@ -815,6 +819,54 @@ def check_private_posture(model: StackModel) -> Iterator[Finding]:
         )
 
 
+def check_assigned_policies(model: StackModel) -> Iterator[Finding]:
+    """What the guardrails assigned to the stack's scope would refuse (`policy-deny`) or
+    only report (`policy-audit`): one finding per resource and rule, naming each policy."""
+    guardrails = model.guardrails
+    if guardrails is None:
+        return
+    for block in model.blocks:
+        if block.data:
+            continue
+        found = [
+            breach
+            for breach in breaches(block.type, block.config)
+            if breach.policy in guardrails.policies
+            and not guardrails.exempts(breach.policy, breach.resource)
+        ]
+        refused = [b for b in found if guardrails.refuses(b.policy)]
+        reported = [b for b in found if not guardrails.refuses(b.policy)]
+        if refused:
+            also = f" It is also reported by {_policies(reported)}." if reported else ""
+            yield model.finding(
+                "policy-deny",
+                block,
+                f"The Azure Policy guardrails assigned to this stack's scope refuse it: "
+                f"{_policies(refused)}.{also}",
+            )
+        elif reported:
+            why = (
+                "assigned with DoNotEnforce (audit-only), they report it and will refuse it once "
+                "enforced"
+                if not guardrails.enforce
+                else "they report it"
+            )
+            yield model.finding(
+                "policy-audit",
+                block,
+                f"The Azure Policy guardrails assigned to this stack's scope find it "
+                f"non-compliant ({why}): {_policies(reported)}.",
+            )
+
+
+def _policies(found: list[Breach]) -> str:
+    """`'<display name>' (<GUID>): <reason>` per breach, joined."""
+    return "; ".join(
+        f"'{POLICIES[b.policy].display_name}' ({POLICIES[b.policy].reference}): {b.reason}"
+        for b in found
+    )
+
+
 CHECKS: tuple[Callable[[StackModel], Iterable[Finding]], ...] = (
     check_privileged_role,
     check_broad_scope,
@@ -835,6 +887,7 @@ CHECKS: tuple[Callable[[StackModel], Iterable[Finding]], ...] = (
     check_linux_consumption_plans,
     check_site_publishing,
     check_private_posture,
+    check_assigned_policies,
 )
 
 
@@ -843,6 +896,7 @@ def evaluate(
     product_identity_paths: Iterable[str] | None = None,
     *,
     private_network: bool = False,
+    guardrails: AssignedGuardrails | None = None,
 ) -> list[Finding]:
     """All findings for one stack's Terraform JSON.
 
@@ -851,6 +905,7 @@ def evaluate(
     """
     model = StackModel(config)
     model.private_network = private_network
+    model.guardrails = guardrails
     findings: list[Finding] = []
     for check in CHECKS:
         findings.extend(check(model))

@@ -264,6 +264,32 @@ GUARD_RULES: tuple[Rule, ...] = (
         "Use EntraOnlySqlServer: an Entra group as azuread_administrator with "
         "azuread_authentication_only = true, and no administrator login.",
     ),
+    # Issue 23: the Azure Policy guardrails assigned to the stack's scope.
+    Rule(
+        "policy-deny",
+        "error",
+        "In a stack whose scope has the secret-free Azure Policy guardrails assigned and "
+        "enforced (guard.declare_guardrails; the environment stacks declare them from "
+        "EnvironmentConfig.guardrails), a resource an assigned Deny policy would refuse: "
+        "shared keys on, an ACR admin user, anonymous pull or an enabled token, Cosmos DB "
+        "(NoSQL) local auth, a SQL server without Entra-only auth, a Key Vault on access "
+        "policies, App Service FTP or SCM basic auth on. Your own resources too; the message "
+        "names the policy.",
+        "Azure Resource Manager refuses the request (RequestDisallowedByPolicy) at deploy, "
+        "whoever sends it; the apply fails halfway.",
+        "Write the secure setting (the kit's constructs do), or exempt this one resource with "
+        "a reason and an expiry (PolicyExemption; environments.toml policy_exemptions), which "
+        "the guard honours.",
+    ),
+    Rule(
+        "policy-audit",
+        "warning",
+        "The same resource where the guardrails are assigned but not enforced "
+        "(guardrails_enforce = false: DoNotEnforce), or only audited (AuditIfNotExists).",
+        "Azure deploys it and reports it non-compliant; it will be refused once enforcement is on.",
+        "Write the secure setting before switching enforcement on, or exempt the resource "
+        "with a reason and an expiry.",
+    ),
 )
 
 _INPUT_WHY = "Input error: Azure would reject it, or it would fail at deploy time."
@@ -597,6 +623,44 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "guard.suppress() on a construct that is not a Terraform resource, without "
         "apply_to_children (it would cover nothing: findings are reported on resources).",
         "Pass the resource (e.g. identity.resource) or apply_to_children=True.",
+    ),
+    # Issue 23: Azure Policy guardrails and exemptions.
+    "guardrails-unknown-policy": (
+        "SecretFreeGuardrails excluding, or setting the effect of, a policy key it does not know.",
+        "Use keys of policy_catalog.POLICIES (README 'Azure Policy guardrails').",
+    ),
+    "guardrails-effect": (
+        "A guardrail effect the policy definition does not allow (its allowedValues).",
+        "Use one of the definition's allowed effects, e.g. Deny or Audit.",
+    ),
+    "guardrails-scope": (
+        "A guardrails scope that is not a resource group or subscription ID.",
+        "Pass PolicyScope.resource_group(<id>) or PolicyScope.subscription(<id>).",
+    ),
+    "guardrails-name": (
+        "Assignment names '<name_prefix>-<policy key>' that are invalid or longer than 64 "
+        "characters, or no policy left to assign.",
+        "Use a shorter name_prefix of letters, digits, '-' and '_'; exclude fewer policies.",
+    ),
+    "exemption-policy": (
+        "A policy exemption for a policy that is not a guardrail (or not assigned there).",
+        "Use a key of policy_catalog.POLICIES that the guardrails assign.",
+    ),
+    "exemption-resource": (
+        "A policy exemption that does not name one resource.",
+        "Name it as '<Namespace>/<type>/<name>' (environments.toml) or by its ARM ID.",
+    ),
+    "exemption-reason": (
+        "A policy exemption without a reason of 20-512 characters.",
+        "Say why the exception is acceptable and what replaces the control.",
+    ),
+    "exemption-expiry": (
+        "A policy exemption that does not end, has ended, or ends more than a year ahead.",
+        "Set expires_on within the next 365 days; renew it deliberately or remove it.",
+    ),
+    "exemption-category": (
+        "A policy exemption category other than Waiver or Mitigated.",
+        "Use 'Waiver' or 'Mitigated'.",
     ),
 }
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from . import attributes as attr
 from .cdktf_json import refs_in
 from .model import Change, Flag, Severity
+from .policy_rules import POLICY_RULES
 from .roles import GRANTS_ACCESS, ROLE_IDS, ROLE_NAMES, compare
 from .values import attribute_rows, mask_at
 
@@ -859,6 +860,7 @@ RULES = [
     credential_rules,
     stateful_rules,
     moved_rules,
+    *POLICY_RULES,  # issue 23: Azure Policy assignments, exemptions, definitions
 ]
 
 
