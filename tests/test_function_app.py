@@ -88,7 +88,9 @@ def test_dedicated_full_snapshot(snapshot_json):
         triggers=[FunctionTrigger.BLOB, FunctionTrigger.DURABLE, FunctionTrigger.QUEUE],
         system_assigned=True,
         app_settings={"JOBS_QUEUE": "jobs"},
-        key_vault_references=[AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs")],
+        key_vault_references=[
+            AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs-config")
+        ],
         tags={"env": "dev"},
     )
     app.grant("Storage Blob Data Reader", GrantTarget("data", "/data"))
@@ -101,7 +103,9 @@ def test_flex_snapshot(snapshot_json):
         stack,
         service_plan=FLEX_PLAN,
         triggers=[FunctionTrigger.QUEUE],
-        key_vault_references=[AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs")],
+        key_vault_references=[
+            AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs-config")
+        ],
     )
     assert synth(stack) == snapshot_json
 
@@ -192,7 +196,9 @@ def test_flex_uses_the_identity_and_patches_out_the_empty_key():
     _app(
         stack,
         service_plan=FLEX_PLAN,
-        key_vault_references=[AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs")],
+        key_vault_references=[
+            AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs-config")
+        ],
     )
     doc = synth(stack)
     key, app = only(doc, FLEX)
