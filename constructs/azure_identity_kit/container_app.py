@@ -358,9 +358,9 @@ class ContainerAppWithIdentityProps:
     """Enable the Dapr sidecar. Default: off."""
     propagation_wait: str | None = checked(duration("wait-duration"), default=None)
     """How long the app waits after the grants Azure uses to create it (AcrPull, Key Vault
-    references, Dapr components) are made, before it is created: a Go duration, '0s' for no
-    wait. Default: the `azure-identity-kit:propagation-wait` context value, else 120s
-    (README "First deploy")."""
+    references, Dapr components) are made, before it is created: a duration such as '90s'
+    or '2m', '0s' for no wait. Default: the `azure-identity-kit:propagation-wait` context
+    value, else 120s (README "First deploy")."""
     min_replicas: int = checked(
         Range(
             "container-app-replicas",

@@ -289,9 +289,9 @@ class FunctionAppWithIdentityProps:
     """Path the platform probes, starting with '/'. Default: none."""
     propagation_wait: str | None = checked(WAIT, default=None)
     """How long the app waits after the grants its host uses to start (host storage roles
-    of a user-assigned identity, Key Vault references) are made, before it is created: a Go
-    duration, '0s' for no wait. Default: the `azure-identity-kit:propagation-wait` context
-    value, else 120s (README "First deploy")."""
+    of a user-assigned identity, Key Vault references) are made, before it is created: a
+    duration such as '90s', '0s' for no wait. Default: the
+    `azure-identity-kit:propagation-wait` context value, else 120s (README "First deploy")."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 

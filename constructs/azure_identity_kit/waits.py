@@ -18,8 +18,8 @@ one `time_sleep` (hashicorp/time, time_provider.py) that waits on create only:
   in the AAD tenant" (hashicorp/terraform-provider-azurerm issue 28070).
   Its trigger is the principal ID: it waits again only for a new principal.
 
-Durations are Go durations (`90s`, `2m`). Each wait's duration comes from, in
-order: the construct's prop, cdktf context (`WAIT_CONTEXT` /
+Durations are what time_sleep takes: one number and a unit (`90s`, `2m`). Each
+wait's duration comes from, in order: the construct's prop, cdktf context (`WAIT_CONTEXT` /
 `REPLICATION_WAIT_CONTEXT`, set in cdktf.json or with `node.set_context` on
 an app or stack), the default below. `0s` turns a wait off: the workload then
 only `depends_on` the grants.
@@ -74,8 +74,8 @@ _NUMBER = re.compile(r"(\d+(?:\.\d*)?|\.\d+)")
 
 
 def check_duration(path: object, setting: str, value: object) -> str:
-    """`value` if it is a Go duration (what time_sleep's create_duration parses:
-    `90s`, `2m`, `1m30s`; `0s` turns the wait off), else a KitValidationError
+    """`value` if time_sleep's create_duration takes it (WAIT_DURATION: `90s`,
+    `2m`, `1.5h`; `0s` turns the wait off), else a KitValidationError
     naming `setting` (the prop or context key it came from)."""
     found = WAIT_DURATION.problem(value)
     if found is None and isinstance(value, str):

@@ -108,9 +108,9 @@ class WebAppWithIdentityProps:
     2 minutes. Default: none."""
     propagation_wait: str | None = checked(WAIT, default=None)
     """How long the app waits after the grants App Service uses to start it (AcrPull, Key
-    Vault references) are made, before it is created: a Go duration, '0s' for no wait.
-    Default: the `azure-identity-kit:propagation-wait` context value, else 120s (README
-    "First deploy")."""
+    Vault references) are made, before it is created: a duration such as '90s' or '2m', '0s'
+    for no wait. Default: the `azure-identity-kit:propagation-wait` context value, else 120s
+    (README "First deploy")."""
     log_retention_days: int = checked(
         Range(
             "app-log-retention",

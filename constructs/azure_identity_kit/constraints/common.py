@@ -1,5 +1,5 @@
 """Constraints several props share: GUIDs, resource IDs, Key Vault secret URIs,
-ports, Go durations, CIDRs and the smallest subnet each delegated service takes.
+ports, time_sleep durations, CIDRs and the smallest subnet each delegated service takes.
 Each prop still names its own rule ID; these build the constraint."""
 
 from __future__ import annotations
@@ -46,24 +46,26 @@ def port(rule_id: str, source: Source) -> Range:
     return Range(rule_id, source, 1, 65535)
 
 
-# --- Go durations (time_sleep's create_duration) ----------------------------------------
+# --- durations (time_sleep's create_duration) ----------------------------------------
 
-DURATION_PATTERN = re.compile(r"^(?:0|(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+)$")
+DURATION_PATTERN = re.compile(r"^[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h)$")
+"""time_sleep's own check of create_duration (one number, one unit): narrower than
+a Go duration, which would also take '1m30s', '5us' or '.5s'."""
 TIME_SLEEP = provider(
     "internal/provider/resource_time_sleep.go",
-    "create_duration: timetypes / time.ParseDuration",
+    "create_duration stringvalidator.RegexMatches",
     repository="terraform-provider-time v0.13.1",
 )
 
 
 def duration(rule_id: str) -> Format:
-    """A Go duration as time_sleep parses it: '90s', '2m', '1m30s'; '0s' (or '0') is none."""
+    """A duration as time_sleep takes it: '90s', '2m', '1.5h'; '0s' turns a wait off."""
     return Format(
         rule_id,
         TIME_SLEEP,
         pattern=DURATION_PATTERN,
-        description="a Go duration such as '90s', '2m' or '1m30s' (units ns, us, ms, s, m, h), "
-        "or '0s' for no wait",
+        description="a duration time_sleep takes: one number and one unit (ms, s, m or h), "
+        "such as '90s', '2m' or '1.5h'; '0s' for no wait",
     )
 
 

@@ -595,7 +595,12 @@ def _constraint_rules(known: set[str]) -> list[Rule]:
     rules = []
     for rule_id, entries in grouped.items():
         first = entries[0].constraint
-        catches = " ".join(f"{e.where} that is not {e.constraint.describe()}." for e in entries)
+        described: dict[str, list[str]] = {}
+        for entry in entries:
+            described.setdefault(entry.constraint.describe(), []).append(entry.where)
+        catches = " ".join(
+            f"{', '.join(where)} that is not {text}." for text, where in described.items()
+        )
         provider = all(e.constraint.source.kind == "provider" for e in entries)
         rules.append(
             Rule(rule_id, "input", catches, _PROVIDER_WHY if provider else _AZURE_WHY, first.fix())
