@@ -311,12 +311,15 @@ def argument(owner: str, name: str, *constraints: Constraint) -> Argument:
     return found
 
 
-def check_argument(path: str | ChildPath, declared: Argument, value: Any) -> None:
-    """The check of one method argument (None: not given)."""
+def check_argument(
+    path: str | ChildPath, declared: Argument, value: Any, label: str | None = None
+) -> None:
+    """The check of one method argument (None: not given); `label` names it in the
+    message (default: its name)."""
     if value is None:
         return
     for constraint in declared.constraints:
-        _raise_if(path, declared.name, constraint, value)
+        _raise_if(path, label or declared.name, constraint, value)
 
 
 # --- the one check ----------------------------------------------------------------------

@@ -278,8 +278,8 @@ def within(prefix: str, space: str) -> bool:
 
 SUBNET_PREFIXES = {
     service: argument(
-        f"subnet for {service}",
-        "address_prefix",
+        "check_subnet",
+        f"prefix, service={service!r}",
         Cidr("subnet-size", source, max_prefix=minimum),
     )
     for service, (minimum, source) in SUBNET_MINIMUM.items()
@@ -292,7 +292,7 @@ SUBNET_IN_VNET = CrossField(
     description="a subnet prefix inside its virtual network's address space",
     how="Pick a prefix inside the VNet's address space.",
 )
-argument("subnet (any)", "address_prefix", SUBNET_IN_VNET)
+argument("check_subnet", "prefix, address_space", SUBNET_IN_VNET)
 
 
 def check_subnet(
@@ -300,7 +300,7 @@ def check_subnet(
 ) -> None:
     """For whoever creates a subnet (stacks/network.py): `prefix` is a CIDR large
     enough for `service` (a key of SUBNET_MINIMUM) and inside `address_space`."""
-    check_argument(path, SUBNET_PREFIXES[service], prefix)
+    check_argument(path, SUBNET_PREFIXES[service], prefix, f"the subnet prefix for {service}")
     if address_space is not None and not within(prefix, address_space):
         raise KitValidationError(
             path,

@@ -38,21 +38,26 @@ class Entry:
     prop: str
     """The field or argument; for a cross-field rule, the fields it ties, joined by ' + '."""
     constraint: Constraint
+    argument: bool = False
+    """A method or function argument (ARGUMENTS), not a props field."""
 
     @property
     def where(self) -> str:
-        if "." in self.owner:
-            return f"{self.owner}({self.prop})"
-        return f"{self.owner}.{self.prop}"
+        return f"{self.owner}({self.prop})" if self.argument else f"{self.owner}.{self.prop}"
 
 
 def props_classes() -> list[type]:
-    """Every dataclass the kit modules define, in module order."""
+    """Every dataclass the kit modules define (not the constraints themselves), in
+    module order."""
     found: list[type] = []
     for name in KIT_MODULES:
         module = importlib.import_module(f"azure_identity_kit.{name}")
         for _, value in inspect.getmembers(module, dataclasses.is_dataclass):
-            if isinstance(value, type) and value.__module__ == module.__name__:
+            if (
+                isinstance(value, type)
+                and value.__module__ == module.__name__
+                and not issubclass(value, Constraint)
+            ):
                 found.append(value)
     return found
 
@@ -65,7 +70,7 @@ def inventory() -> list[Entry]:
             entries.append(Entry(cls.__name__, prop, constraint))
     for declared in ARGUMENTS:
         for constraint in declared.constraints:
-            entries.append(Entry(declared.owner, declared.name, constraint))
+            entries.append(Entry(declared.owner, declared.name, constraint, argument=True))
     return entries
 
 
