@@ -105,7 +105,7 @@ def _container_instance(stack, **overrides) -> ContainerInstanceFromAcr:
 def _web_app(stack, **overrides) -> WebAppWithIdentity:
     values = dict(
         name="app-web-dev",
-        service_plan=ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverfarms/asp", "P0v3"),
+        service_plan=ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverFarms/asp", "P0v3"),
         image="web:1",
         registry=REGISTRY,
         runtime_identity=_identity(stack, "web-runtime"),
@@ -119,7 +119,7 @@ def _web_app(stack, **overrides) -> WebAppWithIdentity:
 def _function_app(stack, sku: str = "P0v3", **overrides) -> FunctionAppWithIdentity:
     values = dict(
         name="func-jobs-dev",
-        service_plan=ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverfarms/asp", sku),
+        service_plan=ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverFarms/asp", sku),
         host_storage=HOST,
         runtime_identity=_identity(stack, "func-runtime"),
         **COMMON,

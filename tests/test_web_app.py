@@ -28,7 +28,7 @@ REGISTRY = RegistryRef.existing(
 )  # fmt: skip
 VAULT = GrantTarget("vault", f"{RG}/providers/Microsoft.KeyVault/vaults/kv-app")
 DATA = GrantTarget("data", f"{RG}/providers/Microsoft.Storage/storageAccounts/st/x/data")
-PLAN = ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverfarms/asp", "P0v3")
+PLAN = ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverFarms/asp", "P0v3")
 SECRET_URI = "https://kv-app.vault.azure.net/secrets/web-config"
 
 

@@ -155,8 +155,15 @@ class ServicePlanRef:
             types=("serverFarms",),
         )
     )
-    sku_name: str = checked(PLAN_SKU)
-    """The plan's SKU as Azure names it, e.g. 'B1', 'P0v3', 'P1v3', 'FC1'."""
+    sku_name: str = checked(
+        OneOf(
+            "app-plan-sku",
+            azure("https://learn.microsoft.com/azure/app-service/overview-hosting-plans"),
+            values=PLAN_SKUS,
+        )
+    )
+    """The plan's SKU as Azure names it, e.g. 'B1', 'P0v3', 'P1v3', 'FC1' (the kit decides
+    by it; it never reaches Terraform, so the provider's list does not check it here)."""
 
 
 def _zone_balancing(props: LinuxServicePlanProps) -> str | None:

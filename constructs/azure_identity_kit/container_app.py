@@ -163,7 +163,11 @@ class KeyVaultSecretRef:
     name: str = checked(
         Format(
             "secret-name",
-            provider("internal/services/containerapps/validate/validate.go", "SecretName"),
+            # azurerm has validate.SecretName for it, but `secret` is a set of blocks whose
+            # identity is a reference: Terraform cannot see the element at validate and the
+            # check never runs (the real-provider oracle, tests/constraints): only Azure
+            # refuses it.
+            _SECRETS,
             pattern=re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,251}[a-z0-9])?$"),
             description="a container app secret name: 1-253 lowercase letters, digits and '-', "
             "starting and ending alphanumeric",
@@ -171,13 +175,8 @@ class KeyVaultSecretRef:
     )
     """App secret name: lowercase letters, digits and '-'."""
     key_vault_secret_id: str = checked(
-        secret_uri(
-            "keyvault-secret-uri",
-            provider(
-                "internal/services/keyvault/validate/nested_item_id.go",
-                "NestedItemIdWithOptionalVersion",
-            ),
-        )
+        # NestedItemIdWithOptionalVersion in azurerm: never run, as for `name`.
+        secret_uri("keyvault-secret-uri", _SECRETS)
     )
     """Versionless secret URI, e.g. f"{vault.vault_uri}secrets/api-config"."""
     vault: GrantTarget

@@ -69,7 +69,6 @@ from azure_identity_kit.constraints.common import Cidr, check_subnet
 from azure_identity_kit.constraints.inventory import Entry
 from azure_identity_kit.errors import child_path
 from azure_identity_kit.function_app import FLEX_VERSIONS
-from azure_identity_kit.vm import EntraLogin
 
 SUB = "/subscriptions/6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5"
 RG = f"{SUB}/resourceGroups/rg-case"
@@ -416,9 +415,16 @@ def _registry(name: str) -> Placer:
 
 
 PLACERS: dict[str, Placer] = {
+    # Where the provider checks it (azuread_administrator.object_id); a group's grants
+    # (role assignments' principal_id) are not checked by azurerm at all.
     "EntraGroup.object_id": _new(
-        VmWithIdentity,
-        lambda w, v: _vm_props(entra_login=EntraLogin(user_groups=[EntraGroup("ops", v)])),
+        EntraOnlySqlServer,
+        lambda w, v: EntraOnlySqlServerProps(
+            name="sql-case3",
+            resource_group_name="rg-case",
+            location="westeurope",
+            administrators=EntraGroup("sg-case", v),
+        ),
     ),
     "ContainerAppWithIdentityProps.container_app_environment_id": _app()(
         "container_app_environment_id"
@@ -633,8 +639,9 @@ EXAMPLES: dict[str, tuple[list[Any], list[Any]]] = {
     "UserAssignedIdentity.from_existing(principal_id)": (_GUID_GOOD, _GUID_BAD),
     "UserAssignedIdentity.from_existing(client_id)": (_GUID_GOOD, _GUID_BAD),
     "ContainerAppWithIdentityProps.container_app_environment_id": (
-        [ENV_ID, ENV_ID.replace("managedEnvironments", "managedenvironments")],
+        [ENV_ID],
         [
+            ENV_ID.replace("managedEnvironments", "managedenvironments"),
             f"{RG}/providers/Microsoft.App/containerApps/ca",
             f"{RG}/providers/Microsoft.Web/serverFarms/asp",
             "cae-case",
@@ -687,8 +694,9 @@ EXAMPLES: dict[str, tuple[list[Any], list[Any]]] = {
     "FunctionAppWithIdentityProps.virtual_network_subnet_id": ([SUBNET], _ID_BAD),
     "PrivateEndpointForProps.subnet_id": ([SUBNET], _ID_BAD),
     "ServicePlanRef.resource_id": (
-        [PLAN_ID, PLAN_ID.replace("serverFarms", "serverfarms")],
+        [PLAN_ID],
         [
+            PLAN_ID.replace("serverFarms", "serverfarms"),
             f"{RG}/providers/Microsoft.Web/sites/app",
             "asp-case",
             f"{RG}/providers/Microsoft.Web/serverFarms",
@@ -725,9 +733,13 @@ EXAMPLES: dict[str, tuple[list[Any], list[Any]]] = {
             [ED25519, "not a key"],
         ],
     ),
-    "VmWithIdentityProps.admin_username": (
+    "VmWithIdentityProps.admin_username#provider": (
         ["azureuser", "_ops", "a" * 32, "ops-admin"],
-        ["admin", "root", "administrator", "Azureuser", "a" * 33, "1ops", "ops user"],
+        ["admin", "root", "administrator", "test1", "a" * 65],
+    ),
+    "VmWithIdentityProps.admin_username#azure": (
+        ["azureuser", "_ops", "a" * 32, "ops-admin"],
+        ["Azureuser", "a" * 33, "1ops", "ops user"],
     ),
     "WebAppWithIdentityProps.health_check_path": (
         ["/", "/healthz"],
@@ -845,7 +857,8 @@ def _range_examples(constraint: Range) -> tuple[list[Any], list[Any]]:
     if low is not None:
         first = low + step if constraint.exclusive_low else low
         good.append(_number(constraint, first))
-        bad.append(_number(constraint, low if constraint.exclusive_low else low - step))
+        below = low - (1 if constraint.integer else step)  # 999 RU/s, not 0 (no autoscale)
+        bad.append(_number(constraint, low if constraint.exclusive_low else below))
     if high is not None:
         good.append(_number(constraint, high))
         bad.append(_number(constraint, high + step))
@@ -876,7 +889,9 @@ def _one_of_examples(constraint: OneOf) -> tuple[list[Any], list[Any]]:
 
 def examples(entry: Entry) -> tuple[list[Any], list[Any]]:
     """(good, bad) values for an entry, at and around its boundaries."""
-    for key in (f"{entry.where}#{entry.constraint.rule_id}", entry.where):
+    constraint = entry.constraint
+    keys = (f"{entry.where}#{constraint.rule_id}", f"{entry.where}#{constraint.source.kind}")
+    for key in (*keys, entry.where):
         if key in EXAMPLES:
             return EXAMPLES[key]
     constraint = entry.constraint

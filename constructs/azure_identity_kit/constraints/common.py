@@ -123,7 +123,7 @@ class ResourceId(Constraint):
             return False
         before = expected[len(expected) - len(rest) - 1]
         # Text glued to the token ends the segment before the first '/'.
-        return partial == "" or before == "*" or before.lower().endswith(partial.lower())
+        return partial == "" or before == "*" or before.endswith(partial)
 
     def describe(self) -> str:
         kind = "/".join((self.namespace, *self.types))
@@ -133,8 +133,10 @@ class ResourceId(Constraint):
 
 
 def _segment_ok(want: str, got: str) -> bool:
-    """ARM compares type segments without case (Azure returns `serverfarms`)."""
-    return bool(got) if want == "*" else got.lower() == want.lower()
+    """Type segments in the provider's spelling: azurerm's ID parsers compare them
+    case-sensitively and refuse `serverfarms` for `serverFarms`, although Azure
+    itself returns IDs in either case."""
+    return bool(got) if want == "*" else got == want
 
 
 SUBNET_ID = provider(
