@@ -181,3 +181,19 @@ def test_readme_constraint_table_is_the_generated_one():
     )
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     assert len(rows) == len(inventory())
+
+
+def test_update_rewrites_only_between_the_markers(tmp_path):
+    from azure_identity_kit.readme_table import main
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n{TABLE_BEGIN}\nold\n{TABLE_END}\nafter\n")
+    main(["--update", str(readme)], "x", markdown_table, TABLE_BEGIN, TABLE_END)
+    assert readme.read_text() == f"# Title\n{TABLE_BEGIN}\n{markdown_table()}{TABLE_END}\nafter\n"
+    bare = tmp_path / "BARE.md"
+    bare.write_text("no markers\n")
+    with pytest.raises(SystemExit, match="has no"):
+        main(["--update", str(bare)], "x", markdown_table, TABLE_BEGIN, TABLE_END)
+    assert bare.read_text() == "no markers\n"
+    with pytest.raises(SystemExit, match="usage"):
+        main(["--bad"], "x", markdown_table, TABLE_BEGIN, TABLE_END)

@@ -9,6 +9,7 @@ import importlib
 import inspect
 from dataclasses import dataclass
 
+from ..readme_table import replace_between
 from . import ARGUMENTS, Constraint, constraints_of
 
 KIT_MODULES = (
@@ -101,12 +102,4 @@ TABLE_END = "<!-- constraints:end -->"
 
 def update_readme(path: str) -> bool:
     """Replace the table between the markers in `path`; False if it has no markers."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    if TABLE_BEGIN not in text or TABLE_END not in text:
-        return False
-    head, rest = text.split(TABLE_BEGIN, 1)
-    _, tail = rest.split(TABLE_END, 1)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(f"{head}{TABLE_BEGIN}\n{markdown_table()}{TABLE_END}{tail}")
-    return True
+    return replace_between(path, TABLE_BEGIN, TABLE_END, markdown_table())
