@@ -2,10 +2,10 @@
 limits, and checked in one place (`enforce`), which raises KitValidationError
 with the construct path, the rule ID and the fix.
 
-    @cross_field(REPLICA_ORDER)
+    @cross_field(CrossField("container-app-replica-order", source, test=order, ...))
     @dataclass(frozen=True)
     class ContainerAppWithIdentityProps:
-        min_replicas: int = checked(Range("container-app-replicas", PROVIDER_CA, 0, 300), default=0)
+        min_replicas: int = checked(Range("container-app-replicas", source, 0, 300), default=0)
 
 Why not pydantic or attrs validators: the kit's props are plain frozen
 dataclasses its users build, the check must cost no jsii round trip (README
