@@ -167,7 +167,7 @@ class EnvironmentConfig:
     environment's name."""
     propagation_wait: str | None = None
     """How long workloads wait for the grants Azure uses to create them (cdktf context
-    `azure-identity-kit:propagation-wait` for this stack; a Go duration, '0s' for none).
+    `azure-identity-kit:propagation-wait` for this stack; a duration such as '90s', '0s' for none).
     Default: the kit's, 120s (README "First deploy")."""
 
     # Azure Policy guardrails (issue 23), assigned by the bootstrap on the resource group.

@@ -28,6 +28,8 @@ from azure_identity_kit.azurerm import (
     subnet_network_security_group_association,
     virtual_network,
 )
+from azure_identity_kit.constraints.common import check_subnet
+from azure_identity_kit.errors import child_path
 
 from .config import EnvironmentConfig
 
@@ -106,7 +108,12 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         tags=tags,
     )
 
-    def new_subnet(construct_id: str, name: str, prefix: str, **kwargs: object) -> subnet.Subnet:
+    def new_subnet(
+        construct_id: str, name: str, prefix: str, service: str, **kwargs: object
+    ) -> subnet.Subnet:
+        """A subnet whose prefix is checked first: large enough for `service` (a key of
+        SUBNET_MINIMUM) and inside the VNet."""
+        check_subnet(child_path(stack, construct_id), prefix, service, config.vnet_address_space)
         return subnet.Subnet(
             stack,
             construct_id,
@@ -140,6 +147,7 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         "worker-subnet",
         "snet-worker",
         config.worker_subnet_prefix,
+        ACI_SUBNET_DELEGATION,
         delegation=_delegation(
             "container-instances",
             ACI_SUBNET_DELEGATION,
@@ -148,7 +156,11 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         **no_default_outbound,
     )
     ops_subnet = new_subnet(
-        "ops-subnet", "snet-ops", config.ops_subnet_prefix, **no_default_outbound
+        "ops-subnet",
+        "snet-ops",
+        config.ops_subnet_prefix,
+        "virtual machines",
+        **no_default_outbound,
     )
     # Inbound: the worker's port and SSH to the VM (Entra ID sign-in), from the VNet only.
     protect(worker_subnet, "worker", _only_from_vnet("worker-from-vnet", str(WORKER_PORT)))
@@ -161,6 +173,7 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         "apps-subnet",
         "snet-apps",
         config.apps_subnet_prefix,
+        CONTAINER_APPS_SUBNET_DELEGATION,  # a workload profiles environment: /27
         delegation=_delegation(
             "container-apps",
             CONTAINER_APPS_SUBNET_DELEGATION,
@@ -176,6 +189,7 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         "endpoints-subnet",
         "snet-endpoints",
         config.endpoints_subnet_prefix,
+        "private endpoints",
         private_endpoint_network_policies="Enabled",
     )
     protect(network.endpoints_subnet, "endpoints", _only_from_vnet("https-from-vnet", HTTPS))
@@ -186,6 +200,7 @@ def build_network(stack: TerraformStack, config: EnvironmentConfig, rg_name: str
         "appservice-subnet",
         "snet-appservice",
         config.app_service_subnet_prefix,
+        APP_SERVICE_SUBNET_DELEGATION,
         delegation=_delegation(
             "app-service",
             APP_SERVICE_SUBNET_DELEGATION,

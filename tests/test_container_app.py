@@ -61,8 +61,8 @@ def _full(stack):
         "shared",
         "/subscriptions/0/resourceGroups/rg/providers/"
         "Microsoft.ManagedIdentity/userAssignedIdentities/id-shared",
-        principal_id="p",
-        client_id="c",
+        principal_id="aaaaaaaa-0000-4000-8000-000000000001",
+        client_id="bbbbbbbb-0000-4000-8000-000000000002",
     )
     app = ContainerAppWithIdentity(
         stack,

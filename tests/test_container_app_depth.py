@@ -253,10 +253,26 @@ def test_dapr_state_store_authenticates_with_the_runtime_identity():
     ("overrides", "rule"),
     [
         (
-            {"key_vault_secrets": [KeyVaultSecretRef("s", "u", VAULT, identity="SystemAssigned")]},
+            {
+                "key_vault_secrets": [
+                    KeyVaultSecretRef(
+                        "s",
+                        "https://kv.vault.azure.net/secrets/s",
+                        VAULT,
+                        identity="SystemAssigned",
+                    )
+                ]
+            },
             "keyvault-ref-system-assigned",
         ),
-        ({"key_vault_secrets": [KeyVaultSecretRef("Bad_Name", "u", VAULT)]}, "secret-name"),
+        (
+            {
+                "key_vault_secrets": [
+                    KeyVaultSecretRef("Bad_Name", "https://kv.vault.azure.net/secrets/s", VAULT)
+                ]
+            },
+            "secret-name",
+        ),
         (
             {"containers": [ContainerSpec(name="a", image="i", secret_env={"X": "nope"})]},
             "unknown-secret-ref",

@@ -94,7 +94,10 @@ def test_verbs_write_the_same_assignment_as_grant_so_migration_replaces_nothing(
             stack,
             "vault",
             RbacKeyVaultProps(
-                name="kv-app", resource_group_name="rg", location="westeurope", tenant_id="t"
+                name="kv-app",
+                resource_group_name="rg",
+                location="westeurope",
+                tenant_id="cccccccc-0000-4000-8000-000000000003",
             ),
         )
         if use_verbs:

@@ -30,8 +30,8 @@ RA = "azurerm_role_assignment"
 UAI = "azurerm_user_assigned_identity"
 ST = "azurerm_storage_account"
 RG = "/subscriptions/0/resourceGroups/rg"
-DEDICATED = ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverfarms/asp", "P0v3")
-FLEX_PLAN = ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverfarms/asp-flex", "FC1")
+DEDICATED = ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverFarms/asp", "P0v3")
+FLEX_PLAN = ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverFarms/asp-flex", "FC1")
 VAULT = GrantTarget("vault", f"{RG}/providers/Microsoft.KeyVault/vaults/kv-app")
 SECRET_URI = "https://kv-app.vault.azure.net/secrets/jobs-config"
 HOST = HostStorage(
@@ -88,7 +88,9 @@ def test_dedicated_full_snapshot(snapshot_json):
         triggers=[FunctionTrigger.BLOB, FunctionTrigger.DURABLE, FunctionTrigger.QUEUE],
         system_assigned=True,
         app_settings={"JOBS_QUEUE": "jobs"},
-        key_vault_references=[AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs")],
+        key_vault_references=[
+            AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs-config")
+        ],
         tags={"env": "dev"},
     )
     app.grant("Storage Blob Data Reader", GrantTarget("data", "/data"))
@@ -101,7 +103,9 @@ def test_flex_snapshot(snapshot_json):
         stack,
         service_plan=FLEX_PLAN,
         triggers=[FunctionTrigger.QUEUE],
-        key_vault_references=[AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs")],
+        key_vault_references=[
+            AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs-config")
+        ],
     )
     assert synth(stack) == snapshot_json
 
@@ -192,7 +196,9 @@ def test_flex_uses_the_identity_and_patches_out_the_empty_key():
     _app(
         stack,
         service_plan=FLEX_PLAN,
-        key_vault_references=[AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs")],
+        key_vault_references=[
+            AppKeyVaultReference("JOBS_CONFIG", SECRET_URI, VAULT, "jobs-config")
+        ],
     )
     doc = synth(stack)
     key, app = only(doc, FLEX)

@@ -174,7 +174,11 @@ def test_existing_identity_with_ids_needs_no_lookup_and_token_id_needs_ids():
     stack = new_stack()
     rg = resource_group.ResourceGroup(stack, "rg", name="rg-x", location="westeurope")
     given = UserAssignedIdentity.from_existing(
-        stack, "given", rg.id, principal_id="11111111-0000-0000-0000-000000000000", client_id="c"
+        stack,
+        "given",
+        rg.id,
+        principal_id="11111111-0000-0000-0000-000000000000",
+        client_id="bbbbbbbb-0000-4000-8000-000000000002",
     )
     assert given.principal_id == "11111111-0000-0000-0000-000000000000"
     assert "data" not in synth(stack)
@@ -207,8 +211,8 @@ def test_acr_pull_binding_full_snapshot(snapshot_json):
         "shared",
         "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/"
         "userAssignedIdentities/id-shared",
-        principal_id="p-1",
-        client_id="c-1",
+        principal_id="aaaaaaaa-0000-4000-8000-000000000011",
+        client_id="bbbbbbbb-0000-4000-8000-000000000012",
     )
     registry = RegistryRef.existing(
         "shared-registry",
@@ -221,7 +225,7 @@ def test_acr_pull_binding_full_snapshot(snapshot_json):
     _, assignment = only(doc, RA)
     assert assignment["role_definition_name"] == "AcrPull"
     assert assignment["scope"] == registry.resource_id, "AcrPull is scoped to the one registry"
-    assert assignment["principal_id"] == "p-1"
+    assert assignment["principal_id"] == "aaaaaaaa-0000-4000-8000-000000000011"
     assert doc == snapshot_json
 
 
@@ -328,7 +332,7 @@ def test_paths_recorded_at_construction_equal_node_paths():
             name="ca-app-dev",
             resource_group_name="rg",
             location="westeurope",
-            container_app_environment_id="/subscriptions/0/env",
+            container_app_environment_id="/subscriptions/0/resourceGroups/rg/providers/Microsoft.App/managedEnvironments/env",
             registry=_registry(stack).ref,
             containers=[ContainerSpec(name="app", image="crappdev.azurecr.io/app:1")],
         ),

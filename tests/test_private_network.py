@@ -524,7 +524,10 @@ def test_endpoints_of_one_service_share_its_zone():
             stack,
             name,
             RbacKeyVaultProps(
-                name=name, resource_group_name="rg", location="westeurope", tenant_id="t"
+                name=name,
+                resource_group_name="rg",
+                location="westeurope",
+                tenant_id="cccccccc-0000-4000-8000-000000000003",
             ),
         ).add_private_endpoint(SUBNET_ID + "pe", zones)
     doc = synth(stack)
@@ -535,13 +538,15 @@ def test_endpoints_of_one_service_share_its_zone():
     ("build", "rule"),
     [
         (
-            lambda stack, zones: _registry(stack, sku="Standard").add_private_endpoint("s", zones),
+            lambda stack, zones: _registry(stack, sku="Standard").add_private_endpoint(
+                SUBNET_ID + "pe", zones
+            ),
             "acr-private-endpoint-sku",
         ),
         (
             lambda stack, zones: [
                 registry := _registry(stack),
-                *(registry.add_private_endpoint("s", zones) for _ in "ab"),
+                *(registry.add_private_endpoint(SUBNET_ID + "pe", zones) for _ in "ab"),
             ],
             "private-endpoint-twice",
         ),
@@ -566,17 +571,17 @@ def test_endpoints_of_one_service_share_its_zone():
         (lambda stack, zones: zones.zone(""), "private-dns-zone-name"),
         (
             lambda stack, zones: _storage(stack).add_private_endpoint(
-                "s", zones, subresource="registry"
+                SUBNET_ID + "pe", zones, subresource="registry"
             ),
             "private-endpoint-subresource",
         ),
         (
-            lambda stack, zones: _storage(stack).add_private_endpoints("s", zones, ()),
+            lambda stack, zones: _storage(stack).add_private_endpoints(SUBNET_ID + "pe", zones, ()),
             "private-endpoint-subresource",
         ),
         (
             lambda stack, zones: _storage(stack).add_private_endpoints(
-                "s", zones, ("blob", "queue", "queue")
+                SUBNET_ID + "pe", zones, ("blob", "queue", "queue")
             ),
             "private-endpoint-twice",
         ),

@@ -26,7 +26,11 @@ def _registry(stack, name="crappdev", **extra):
 
 def _vault(stack, name="kv-app-dev", **extra):
     props = RbacKeyVaultProps(
-        name=name, resource_group_name="rg", location="westeurope", tenant_id="t", **extra
+        name=name,
+        resource_group_name="rg",
+        location="westeurope",
+        tenant_id="cccccccc-0000-4000-8000-000000000003",
+        **extra,
     )
     return RbacKeyVault(stack, "vault", props)
 

@@ -75,8 +75,8 @@ def _full(stack) -> VmWithIdentity:
         "shared",
         "/subscriptions/0/resourceGroups/rg/providers/"
         "Microsoft.ManagedIdentity/userAssignedIdentities/id-shared",
-        principal_id="p",
-        client_id="c",
+        principal_id="aaaaaaaa-0000-4000-8000-000000000001",
+        client_id="bbbbbbbb-0000-4000-8000-000000000002",
     )
     vm = VmWithIdentity(
         stack,
@@ -345,7 +345,7 @@ def test_password_is_refused():
         ),
         (
             {"entra_login": EntraLogin(user_groups=[EntraGroup("ops", "ops-team")])},
-            "vm-entra-group",
+            "entra-object-id",
         ),
     ],
 )

@@ -105,7 +105,7 @@ def _container_instance(stack, **overrides) -> ContainerInstanceFromAcr:
 def _web_app(stack, **overrides) -> WebAppWithIdentity:
     values = dict(
         name="app-web-dev",
-        service_plan=ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverfarms/asp", "P0v3"),
+        service_plan=ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverFarms/asp", "P0v3"),
         image="web:1",
         registry=REGISTRY,
         runtime_identity=_identity(stack, "web-runtime"),
@@ -119,7 +119,7 @@ def _web_app(stack, **overrides) -> WebAppWithIdentity:
 def _function_app(stack, sku: str = "P0v3", **overrides) -> FunctionAppWithIdentity:
     values = dict(
         name="func-jobs-dev",
-        service_plan=ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverfarms/asp", sku),
+        service_plan=ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverFarms/asp", sku),
         host_storage=HOST,
         runtime_identity=_identity(stack, "func-runtime"),
         **COMMON,
@@ -262,7 +262,7 @@ def test_a_bad_duration_is_refused_with_its_rule(value):
     with pytest.raises(KitValidationError) as caught:
         _container_instance(new_stack(), propagation_wait=value)
     assert caught.value.rule_id == "wait-duration"
-    assert caught.value.path == "test/worker/propagation-wait"
+    assert caught.value.path == "test/worker"  # the props are checked before anything exists
     assert "propagation_wait" in caught.value.problem and "'90s'" in caught.value.fix
 
 
@@ -310,15 +310,15 @@ def test_cosmos_grants_wait_for_the_new_principal_to_replicate():
         stack,
         "old",
         f"{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x",
-        principal_id="p",
-        client_id="c",
+        principal_id="aaaaaaaa-0000-4000-8000-000000000001",
+        client_id="bbbbbbbb-0000-4000-8000-000000000002",
     )
     cosmos.grant_data_read(existing, scope=items)
     doc = synth(stack)
     sleeps = resources(doc, SLEEP)
     assert len(sleeps) == 2, "one replication wait per new principal, none for an existing one"
     for assignment in resources(doc, "azurerm_cosmosdb_sql_role_assignment").values():
-        if assignment["principal_id"] == "p":
+        if assignment["principal_id"] == "aaaaaaaa-0000-4000-8000-000000000001":
             assert "depends_on" not in assignment
             continue
         ((_, name),) = [e.partition(".")[::2] for e in assignment["depends_on"]]

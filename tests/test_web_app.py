@@ -28,7 +28,7 @@ REGISTRY = RegistryRef.existing(
 )  # fmt: skip
 VAULT = GrantTarget("vault", f"{RG}/providers/Microsoft.KeyVault/vaults/kv-app")
 DATA = GrantTarget("data", f"{RG}/providers/Microsoft.Storage/storageAccounts/st/x/data")
-PLAN = ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverfarms/asp", "P0v3")
+PLAN = ServicePlanRef(f"{RG}/providers/Microsoft.Web/serverFarms/asp", "P0v3")
 SECRET_URI = "https://kv-app.vault.azure.net/secrets/web-config"
 
 
@@ -193,11 +193,11 @@ def test_system_assigned_grant_follows_the_app():
          "keyvault-ref-no-identity"),
         ({"key_vault_reference_identity": "SystemAssigned", "system_assigned": True},
          "keyvault-ref-system-assigned"),
-        ({"service_plan": ServicePlanRef("/p", "F1")}, "app-always-on-sku"),
+        ({"service_plan": ServicePlanRef(PLAN.resource_id, "F1")}, "app-always-on-sku"),
         ({"app_settings": {"bad name": "x"}}, "app-setting-name"),
         ({"name": "-web"}, "name-app-service"),
-        ({"service_plan": ServicePlanRef("/p", "FC1")}, "app-plan-functions-only"),
-        ({"service_plan": ServicePlanRef("/p", "Y1")}, "app-plan-functions-only"),
+        ({"service_plan": ServicePlanRef(PLAN.resource_id, "FC1")}, "app-plan-functions-only"),
+        ({"service_plan": ServicePlanRef(PLAN.resource_id, "Y1")}, "app-plan-functions-only"),
     ],
 )  # fmt: skip
 def test_refusals(overrides, rule_id):

@@ -15,6 +15,26 @@ from typing import Any, Literal
 
 from ._cdktf import Construct, TerraformResource
 from .azurerm import service_plan
+from .constraints import (
+    CrossField,
+    Format,
+    OneOf,
+    Range,
+    azure,
+    checked,
+    cross_field,
+    enforce,
+    is_unknown,
+    provider,
+)
+from .constraints.common import (
+    ResourceId,
+    duration,
+    secret_name_mismatch,
+    secret_uri,
+    subnet_id,
+    vault_mismatch,
+)
 from .errors import KitValidationError, child_path, remember_path
 from .identity import AnyUserAssignedIdentity, GrantTarget, ManagedIdentities
 from .naming import APP_SERVICE, SERVICE_PLAN, check_name
@@ -32,6 +52,90 @@ ELASTIC_PREMIUM_SKUS = ("EP1", "EP2", "EP3")
 FREE_AND_SHARED_SKUS = ("F1", "D1")
 """No Always On (and no custom containers on F1): the kit's default always_on is refused."""
 MINIMUM_TLS_VERSION = "1.2"
+# Every SKU azurerm 4.55 knows (helpers/service_plan.go): basic, standard, consumption,
+# elastic, flex consumption, free, isolated, premium, shared, workflow.
+PLAN_SKUS = (
+    *("B1", "B2", "B3", "S1", "S2", "S3", "Y1", "EP1", "EP2", "EP3", "FC1", "F1"),
+    *("I1", "I2", "I3", "I1v2", "I2v2", "I3v2", "I4v2", "I5v2", "I6v2"),
+    *("I1mv2", "I2mv2", "I3mv2", "I4mv2", "I5mv2"),
+    *("P1v2", "P2v2", "P3v2", "P0v3", "P1v3", "P2v3", "P3v3"),
+    *("P1mv3", "P2mv3", "P3mv3", "P4mv3", "P5mv3", "P0v4", "P1v4", "P2v4", "P3v4"),
+    *("P1mv4", "P2mv4", "P3mv4", "P4mv4", "P5mv4", "D1", "SHARED", "WS1", "WS2", "WS3"),
+)
+PLAN_SKU = OneOf(
+    "app-plan-sku",
+    provider(
+        "internal/services/appservice/service_plan_resource.go",
+        "sku_name StringInSlice(helpers.AllKnownServicePlanSkus())",
+    ),
+    values=PLAN_SKUS,
+)
+ZONE_REDUNDANT_PREFIXES = ("P", "I", "EP")
+"""Zone balancing: Premium v2/v3/v4, Isolated v2 and Elastic Premium plans."""
+_ZONES = azure("https://learn.microsoft.com/azure/reliability/reliability-app-service")
+_VNET_INTEGRATION = azure(
+    "https://learn.microsoft.com/azure/app-service/overview-vnet-integration"
+    "#regional-virtual-network-integration"
+)
+NO_VNET_INTEGRATION_SKUS = ("F1", "D1", "SHARED", "Y1")
+"""Free, Shared and Linux Consumption plans have no regional VNet integration."""
+SITE_SUBNET_ID = subnet_id(
+    "app-vnet-subnet-id",
+    provider(
+        "internal/services/appservice/linux_web_app_resource.go",
+        "virtual_network_subnet_id commonids.ValidateSubnetID",
+    ),
+)
+HEALTH_CHECK_PATH = Format(
+    "app-health-check-path",
+    azure("https://learn.microsoft.com/azure/app-service/monitor-instances-health-check"),
+    pattern=re.compile(r"^/\S*$"),
+    description="a path on the app starting with '/', e.g. '/healthz'",
+)
+WAIT = duration("wait-duration")
+
+
+def _plan_sku(props: Any) -> str | None:
+    sku = plan_ref(props.service_plan).sku_name
+    return None if is_unknown(sku) else sku
+
+
+def _always_on(props: Any) -> str | None:
+    sku = _plan_sku(props)
+    if props.always_on and sku in FREE_AND_SHARED_SKUS:
+        return f"Always On is not available on the {sku} plan."
+    return None
+
+
+def _vnet_integration(props: Any) -> str | None:
+    sku = _plan_sku(props)
+    if props.virtual_network_subnet_id is not None and sku in NO_VNET_INTEGRATION_SKUS:
+        return f"the {sku} plan has no VNet integration (virtual_network_subnet_id)."
+    return None
+
+
+SITE_RULES = (
+    CrossField(
+        "app-always-on-sku",
+        azure(
+            "https://learn.microsoft.com/azure/app-service/configure-common#configure-general-settings"
+        ),
+        fields=("always_on", "service_plan"),
+        description="Always On only on Basic or higher plans (not F1, D1)",
+        test=_always_on,
+        how="Use a Basic or higher plan (B1, P0v3, ...), or set always_on=False.",
+    ),
+    CrossField(
+        "app-vnet-integration-sku",
+        _VNET_INTEGRATION,
+        fields=("virtual_network_subnet_id", "service_plan"),
+        description="VNet integration only on Basic or higher, Elastic Premium and Flex "
+        "Consumption plans (not F1, D1, Y1)",
+        test=_vnet_integration,
+        how="Use a Basic or higher plan (B1, P0v3, ...), or drop virtual_network_subnet_id.",
+    ),
+)
+"""Rules every Linux site's props share (web_app.py, function_app.py)."""
 _SETTING_NAME = re.compile(r"^[A-Za-z0-9_.:-]+$")
 _KEY_MARKERS = re.compile(r"AccountKey=|SharedAccessSignature=|[?&]sig=", re.IGNORECASE)
 
@@ -40,22 +144,69 @@ _KEY_MARKERS = re.compile(r"AccountKey=|SharedAccessSignature=|[?&]sig=", re.IGN
 class ServicePlanRef:
     """An App Service plan: the kit decides and refuses hosting models by its SKU."""
 
-    resource_id: str
-    sku_name: str
-    """The plan's SKU as Azure names it, e.g. 'B1', 'P0v3', 'P1v3', 'FC1'."""
+    resource_id: str = checked(
+        ResourceId(
+            "app-service-plan-id",
+            provider(
+                "internal/services/appservice/linux_web_app_resource.go",
+                "service_plan_id commonids.ValidateAppServicePlanID",
+            ),
+            namespace="Microsoft.Web",
+            types=("serverFarms",),
+        )
+    )
+    sku_name: str = checked(
+        OneOf(
+            "app-plan-sku",
+            azure("https://learn.microsoft.com/azure/app-service/overview-hosting-plans"),
+            values=PLAN_SKUS,
+        )
+    )
+    """The plan's SKU as Azure names it, e.g. 'B1', 'P0v3', 'P1v3', 'FC1' (the kit decides
+    by it; it never reaches Terraform, so the provider's list does not check it here)."""
 
 
+def _zone_balancing(props: LinuxServicePlanProps) -> str | None:
+    sku, workers = props.sku_name, props.worker_count
+    if not props.zone_balancing_enabled or is_unknown(sku) or is_unknown(workers):
+        return None
+    if not sku.startswith(ZONE_REDUNDANT_PREFIXES):
+        return f"zone balancing is not available on {sku}."
+    if workers is not None and workers < 2:
+        return f"zone balancing needs 2 or more instances; worker_count is {workers}."
+    return None
+
+
+@cross_field(
+    CrossField(
+        "app-plan-zone-balancing",
+        _ZONES,
+        fields=("zone_balancing_enabled", "sku_name", "worker_count"),
+        description="zone balancing only on Premium v2-v4, Isolated v2 and Elastic Premium "
+        "plans, with 2 or more instances",
+        test=_zone_balancing,
+        how="Use a Premium plan (P0v3, P1v3, ...) with worker_count >= 2, or turn zone "
+        "balancing off.",
+    )
+)
 @dataclass(frozen=True)
 class LinuxServicePlanProps:
     name: str
     """Azure name: 1-60 letters, digits and '-'. Convention: `asp-<workload>-<env>`."""
     resource_group_name: str
     location: str
-    sku_name: str = "P0v3"
+    sku_name: str = checked(PLAN_SKU, default="P0v3")
     """Dedicated SKUs (B1-B3, S1-S3, P0v3-P3mv3, ...) or FC1 (Flex Consumption). Y1 (Linux
     Consumption) and EP1-EP3 are refused by FunctionAppWithIdentity. Default: P0v3."""
-    worker_count: int | None = None
-    """Instances. Default: Azure's (1)."""
+    worker_count: int | None = checked(
+        Range(
+            "app-plan-workers",
+            provider("internal/services/appservice/service_plan_resource.go", "IntAtLeast(1)"),
+            low=1,
+        ),
+        default=None,
+    )
+    """Instances, 1 or more. Default: Azure's (1)."""
     zone_balancing_enabled: bool = False
     """Spread instances over availability zones (Premium v3, 2+ workers). Default: off."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -65,7 +216,9 @@ class LinuxServicePlan(Construct):
     """`azurerm_service_plan` with `os_type = "Linux"`."""
 
     def __init__(self, scope: Construct, construct_id: str, props: LinuxServicePlanProps) -> None:
-        check_name(SERVICE_PLAN, props.name, child_path(scope, construct_id))
+        path = child_path(scope, construct_id)
+        check_name(SERVICE_PLAN, props.name, path)
+        enforce(path, props)
         super().__init__(scope, construct_id)
         self.resource = service_plan.ServicePlan(
             self,
@@ -86,6 +239,22 @@ def plan_ref(plan: ServicePlanRef | LinuxServicePlan) -> ServicePlanRef:
     return plan.ref if isinstance(plan, LinuxServicePlan) else plan
 
 
+def _reference_mismatch(ref: AppKeyVaultReference) -> str | None:
+    return vault_mismatch(ref.secret_uri, ref.vault.resource_id) or secret_name_mismatch(
+        ref.secret_uri, ref.secret_name
+    )
+
+
+@cross_field(
+    CrossField(
+        "keyvault-secret-vault",
+        azure("https://learn.microsoft.com/azure/app-service/app-service-key-vault-references"),
+        fields=("secret_uri", "vault", "secret_name"),
+        description="the vault and secret the URI names, when both are literals",
+        test=_reference_mismatch,
+        how="Pass the vault (and secret_name) the URI names, or fix the URI.",
+    )
+)
 @dataclass(frozen=True)
 class AppKeyVaultReference:
     """An app setting whose value App Service reads from Key Vault
@@ -93,10 +262,18 @@ class AppKeyVaultReference:
 
     setting: str
     """App setting name the code reads, e.g. 'API_CONFIG'."""
-    secret_uri: str
+    secret_uri: str = checked(
+        secret_uri(
+            "keyvault-secret-uri",
+            azure(
+                "https://learn.microsoft.com/azure/app-service/app-service-key-vault-references"
+                "#understand-source-app-settings-from-key-vault"
+            ),
+        )
+    )
     """Versionless secret URI, e.g. f"{vault.vault_uri}secrets/api-config" (picks up rotations)."""
     vault: GrantTarget
-    """The vault holding the secret."""
+    """The vault holding the secret (the vault the URI names)."""
     secret_name: str | None = None
     """Name of the secret in the vault: Key Vault Secrets User is then granted on that one
     secret; otherwise on the vault. Default: None (vault scope)."""
@@ -246,14 +423,8 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
     # Validation -----------------------------------------------------------------
     def _validate(self, path: str, props: Any) -> None:
         check_name(APP_SERVICE, props.name, path)
-        sku = plan_ref(props.service_plan).sku_name
-        if props.always_on and sku in FREE_AND_SHARED_SKUS:
-            raise KitValidationError(
-                path,
-                "app-always-on-sku",
-                f"Always On is not available on the {sku} plan.",
-                "Use a Basic or higher plan (B1, P0v3, ...), or set always_on=False.",
-            )
+        enforce(path, props)
+        enforce(path, plan_ref(props.service_plan), "service_plan.")
         if is_system(props.key_vault_reference_identity):
             raise KitValidationError(
                 path,

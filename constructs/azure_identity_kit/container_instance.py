@@ -10,6 +10,19 @@ from typing import Literal
 from ._cdktf import Construct, is_token
 from .acr_pull_binding import RegistryRef, check_image_registry
 from .azurerm import container_group, container_registry
+from .constraints import (
+    CrossField,
+    Items,
+    OneOf,
+    Range,
+    azure,
+    checked,
+    cross_field,
+    enforce,
+    is_unknown,
+    provider,
+)
+from .constraints.common import duration, port, subnet_id
 from .errors import KitValidationError, child_path, remember_path
 from .identity import AnyUserAssignedIdentity, ManagedIdentities
 from .naming import ACI_DNS_LABEL, CONTAINER_GROUP, CONTAINER_GROUP_CONTAINER, check_name
@@ -27,13 +40,26 @@ DNS_NAME_LABEL_REUSE_POLICIES = (
 )
 ACI_SUBNET_DELEGATION = "Microsoft.ContainerInstance/containerGroups"
 """The service a subnet must be delegated to before a container group can use it."""
+_GROUP = "internal/services/containers/container_group_resource.go"
+_LIMITS = azure(
+    "https://learn.microsoft.com/azure/container-instances/container-instances-resource-and-"
+    "quota-limits"
+)
+GROUP_MAX_CPU = 4.0
+GROUP_MAX_MEMORY_GB = 16.0
+"""A Linux container group's standard limits (all its containers together): 4 vCPU and
+16 GB; some regions allow less (the region availability page)."""
+_PORT = port("aci-port", provider(_GROUP, "container ports validate.PortNumber"))
 
 
 @dataclass(frozen=True)
 class AciPort:
-    port: int
+    port: int = checked(_PORT)
     """1-65535."""
-    protocol: str = "TCP"
+    protocol: str = checked(
+        OneOf("aci-port", provider(_GROUP, "ports protocol StringInSlice"), values=PROTOCOLS),
+        default="TCP",
+    )
     """TCP or UDP. Default: TCP."""
 
 
@@ -43,11 +69,36 @@ class AciContainerSpec:
     """1-63 lowercase letters, digits and '-', unique in the group."""
     image: str
     """Full image reference, e.g. f"{registry.login_server}/worker:1.0.0". Must not be empty."""
-    cpu: float = 0.5
-    """vCPU requested. Must be positive. Default: 0.5."""
-    memory_gb: float = 1.0
-    """Memory requested, in GB. Must be positive. Default: 1.0."""
-    ports: Sequence[int | AciPort] = ()
+    cpu: float = checked(
+        Range(
+            "aci-cpu",
+            _LIMITS,
+            low=0,
+            exclusive_low=True,
+            high=GROUP_MAX_CPU,
+            integer=False,
+            unit=" vCPU",
+        ),
+        default=0.5,
+    )
+    """vCPU requested: above 0, at most 4 (with the group's other containers). Default: 0.5."""
+    memory_gb: float = checked(
+        Range(
+            "aci-memory",
+            _LIMITS,
+            low=0,
+            exclusive_low=True,
+            high=GROUP_MAX_MEMORY_GB,
+            integer=False,
+            unit=" GB",
+        ),
+        default=1.0,
+    )
+    """Memory requested, in GB: above 0, at most 16 (with the group's other containers).
+    Default: 1.0."""
+    ports: Sequence[int | AciPort] = checked(
+        Items("aci-port", _PORT.source, inner=_PORT), default=()
+    )
     """Ports the container listens on (an int means TCP). With a public or private IP the
     group exposes all of them. Default: none."""
     env: Mapping[str, str] = field(default_factory=dict)
@@ -63,7 +114,14 @@ class AciPublicNetwork:
 
     dns_name_label: str | None = None
     """3-63 lowercase letters, digits and '-', starting with a letter. Default: none (IP only)."""
-    dns_name_label_reuse_policy: str = "TenantReuse"
+    dns_name_label_reuse_policy: str = checked(
+        OneOf(
+            "aci-dns-reuse-policy",
+            provider(_GROUP, "dns_name_label_reuse_policy StringInSlice"),
+            values=DNS_NAME_LABEL_REUSE_POLICIES,
+        ),
+        default="TenantReuse",
+    )
     """Who may reuse the label after the group is deleted; anything but `Unsecure` adds a
     hash to the FQDN and prevents subdomain takeover. Default: TenantReuse."""
 
@@ -73,10 +131,37 @@ class AciPrivateNetwork:
     """A private IP address in a VNet subnet: the documented way to reach a
     registry that is only reachable through a private endpoint."""
 
-    subnet_id: str
-    """A subnet delegated to Microsoft.ContainerInstance/containerGroups."""
+    subnet_id: str = checked(
+        subnet_id("aci-subnet-id", provider(_GROUP, "subnet_ids commonids.ValidateSubnetID"))
+    )
+    """A subnet delegated to Microsoft.ContainerInstance/containerGroups (its ID)."""
 
 
+def _group_resources(props: ContainerInstanceFromAcrProps) -> str | None:
+    cpus = [spec.cpu for spec in props.containers]
+    memories = [spec.memory_gb for spec in props.containers]
+    values = (*cpus, *memories)
+    if any(is_unknown(v) or not isinstance(v, (int, float)) for v in values):
+        return None
+    cpu, memory = round(sum(cpus), 4), round(sum(memories), 4)
+    if cpu <= GROUP_MAX_CPU and memory <= GROUP_MAX_MEMORY_GB:
+        return None
+    return (
+        f"the containers request {cpu:g} vCPU and {memory:g} GB together; a container group "
+        f"gets at most {GROUP_MAX_CPU:g} vCPU and {GROUP_MAX_MEMORY_GB:g} GB."
+    )
+
+
+@cross_field(
+    CrossField(
+        "aci-group-resources",
+        _LIMITS,
+        fields=("containers",),
+        description="the containers' vCPU and memory together at most 4 vCPU and 16 GB",
+        test=_group_resources,
+        how="Request less, or split the containers over two groups.",
+    )
+)
 @dataclass(frozen=True)
 class ContainerInstanceFromAcrProps:
     name: str
@@ -100,18 +185,28 @@ class ContainerInstanceFromAcrProps:
     """Also give the group a system-assigned identity, for the code's own use. Default: off."""
     user_assigned: Sequence[AnyUserAssignedIdentity] = ()
     """Further user-assigned identities to attach. Default: none."""
-    os_type: str = "Linux"
+    os_type: str = checked(
+        OneOf("aci-os-type", provider(_GROUP, "os_type StringInSlice"), values=OS_TYPES),
+        default="Linux",
+    )
     """Linux or Windows. Default: Linux."""
-    restart_policy: str = "Always"
+    restart_policy: str = checked(
+        OneOf(
+            "aci-restart-policy",
+            provider(_GROUP, "restart_policy StringInSlice"),
+            values=RESTART_POLICIES,
+        ),
+        default="Always",
+    )
     """Always, OnFailure or Never. Default: Always."""
     network: AciPublicNetwork | AciPrivateNetwork | None = None
     """Public IP (optionally with a DNS label), private IP in a subnet, or None: no IP
     address at all (outbound only). Default: None."""
-    propagation_wait: str | None = None
+    propagation_wait: str | None = checked(duration("wait-duration"), default=None)
     """How long the group waits after its AcrPull grant is made, before it is created (Azure
-    refuses a group whose image it cannot pull yet): a Go duration, '0s' for no wait.
-    Default: the `azure-identity-kit:propagation-wait` context value, else 120s (README
-    "First deploy")."""
+    refuses a group whose image it cannot pull yet): a duration such as '90s' or '2m', '0s'
+    for no wait. Default: the `azure-identity-kit:propagation-wait` context value, else 120s
+    (README "First deploy")."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on the group and on the pull identity it creates. Default: none."""
 
@@ -247,21 +342,8 @@ def registry_network(
 
 def _validate(path: str, props: ContainerInstanceFromAcrProps) -> None:
     check_name(CONTAINER_GROUP, props.name, path)
+    enforce(path, props)
     windows = props.os_type == "Windows"
-    if props.os_type not in OS_TYPES:
-        raise KitValidationError(
-            path,
-            "aci-os-type",
-            f"os_type '{props.os_type}' is not a container group OS.",
-            "Use 'Linux' or 'Windows' (exact spelling).",
-        )
-    if props.restart_policy not in RESTART_POLICIES:
-        raise KitValidationError(
-            path,
-            "aci-restart-policy",
-            f"restart_policy '{props.restart_policy}' is not a container group restart policy.",
-            "Use 'Always', 'OnFailure' or 'Never' (exact spelling).",
-        )
     refuse_system_pull(
         path,
         "aci-pull-system-assigned",
@@ -320,33 +402,6 @@ def _validate_containers(path: str, props: ContainerInstanceFromAcrProps) -> Non
                 f"Container '{spec.name}' has an empty image.",
                 "Set image to a full reference such as '<registry>.azurecr.io/worker:1.0.0'.",
             )
-        if not _positive(spec.cpu):
-            raise KitValidationError(
-                path,
-                "aci-cpu",
-                f"Container '{spec.name}' requests {spec.cpu!r} vCPU.",
-                "Request a positive number of vCPU, e.g. 0.5 or 1.",
-            )
-        if not _positive(spec.memory_gb):
-            raise KitValidationError(
-                path,
-                "aci-memory",
-                f"Container '{spec.name}' requests {spec.memory_gb!r} GB of memory.",
-                "Request a positive amount of memory in GB, e.g. 1.0 or 1.5.",
-            )
-        for port in map(_port, spec.ports):
-            valid_number = (
-                isinstance(port.port, int)
-                and not isinstance(port.port, bool)
-                and 1 <= port.port <= 65535
-            )
-            if not valid_number or port.protocol not in PROTOCOLS:
-                raise KitValidationError(
-                    path,
-                    "aci-port",
-                    f"Container '{spec.name}' has port {port.port!r}/{port.protocol!r}.",
-                    "Use port numbers 1-65535 with protocol 'TCP' or 'UDP'.",
-                )
         refuse_client_id_override(
             path,
             "aci-azure-client-id-conflict",
@@ -360,13 +415,6 @@ def _validate_network(path: str, props: ContainerInstanceFromAcrProps, windows: 
     network = props.network
     if isinstance(network, AciPublicNetwork) and network.dns_name_label is not None:
         check_name(ACI_DNS_LABEL, network.dns_name_label, path)
-        if network.dns_name_label_reuse_policy not in DNS_NAME_LABEL_REUSE_POLICIES:
-            raise KitValidationError(
-                path,
-                "aci-dns-reuse-policy",
-                f"'{network.dns_name_label_reuse_policy}' is not a DNS name label reuse policy.",
-                f"Use one of {', '.join(DNS_NAME_LABEL_REUSE_POLICIES)}.",
-            )
     if isinstance(network, AciPrivateNetwork):
         if not network.subnet_id:
             raise KitValidationError(
@@ -403,7 +451,3 @@ def _validate_network(path: str, props: ContainerInstanceFromAcrProps, windows: 
             "Set network=AciPrivateNetwork(subnet_id=...) with a subnet that can reach the "
             "registry's private endpoint.",
         )
-
-
-def _positive(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0

@@ -12,6 +12,7 @@ https://learn.microsoft.com/azure/cosmos-db/how-to-setup-rbac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +23,17 @@ from .azurerm import (
     cosmosdb_account,
     cosmosdb_sql_container,
     cosmosdb_sql_database,
+)
+from .constraints import (
+    Format,
+    OneOf,
+    Range,
+    argument,
+    azure,
+    check_argument,
+    checked,
+    enforce,
+    provider,
 )
 from .errors import KitValidationError, child_path
 from .identity import (
@@ -36,6 +48,33 @@ from .identity import (
 )
 from .naming import COSMOS_ACCOUNT, COSMOS_CHILD, check_name
 
+CONSISTENCY_LEVELS = ("BoundedStaleness", "ConsistentPrefix", "Eventual", "Session", "Strong")
+_THROUGHPUT = Range(
+    "cosmos-autoscale-throughput",
+    provider("internal/services/cosmos/validate/cosmos.go", "CosmosMaxThroughput"),
+    low=1000,
+    step=1000,
+    unit=" RU/s",
+)
+DATABASE_THROUGHPUT = argument(
+    "IdentityOnlyCosmosAccount.add_database", "autoscale_max_throughput", _THROUGHPUT
+)
+CONTAINER_THROUGHPUT = argument(
+    "IdentityOnlyCosmosAccount.add_container", "autoscale_max_throughput", _THROUGHPUT
+)
+PARTITION_KEY = argument(
+    "IdentityOnlyCosmosAccount.add_container",
+    "partition_key_path",
+    Format(
+        "cosmos-partition-key",
+        azure(
+            "https://learn.microsoft.com/azure/cosmos-db/partitioning-overview#choose-a-partition-key"
+        ),
+        pattern=re.compile(r"^/[^/\s]+(?:/[^/\s]+)*$"),
+        description="a JSON path starting with '/', e.g. '/id' or '/tenantId'",
+    ),
+)
+
 
 @dataclass(frozen=True)
 class IdentityOnlyCosmosAccountProps:
@@ -47,7 +86,17 @@ class IdentityOnlyCosmosAccountProps:
     public_network_access_enabled: bool = True
     """Reachable from public networks (still Entra ID only). Default: on; turn it off
     once the workloads reach the account through a private endpoint."""
-    consistency_level: str = "Session"
+    consistency_level: str = checked(
+        OneOf(
+            "cosmos-consistency-level",
+            provider(
+                "internal/services/cosmos/cosmosdb_account_resource.go",
+                "consistency_policy consistency_level StringInSlice",
+            ),
+            values=CONSISTENCY_LEVELS,
+        ),
+        default="Session",
+    )
     """Default consistency. Default: Session (read-your-writes per client)."""
     zone_redundant: bool = False
     """Spread the region's replicas over availability zones. Default: off."""
@@ -89,7 +138,9 @@ class IdentityOnlyCosmosAccount(Construct):
     def __init__(
         self, scope: Construct, construct_id: str, props: IdentityOnlyCosmosAccountProps
     ) -> None:
-        check_name(COSMOS_ACCOUNT, props.name, child_path(scope, construct_id))
+        path = child_path(scope, construct_id)
+        check_name(COSMOS_ACCOUNT, props.name, path)
+        enforce(path, props)
         super().__init__(scope, construct_id)
         self.resource = cosmosdb_account.CosmosdbAccount(
             self,
@@ -142,9 +193,12 @@ class IdentityOnlyCosmosAccount(Construct):
         self, name: str, *, autoscale_max_throughput: int | None = None
     ) -> CosmosDatabase:
         """A SQL database. Throughput: none (serverless or per container) unless
-        `autoscale_max_throughput` (RU/s, 1000 or more) is given."""
+        `autoscale_max_throughput` (RU/s, 1000 or more, in steps of 1000) is given."""
         construct_id = f"database-{name}"
         check_name(COSMOS_CHILD, name, child_path(self, construct_id))
+        check_argument(
+            child_path(self, construct_id), DATABASE_THROUGHPUT, autoscale_max_throughput
+        )
         if name in self.databases:
             raise KitValidationError(
                 child_path(self, construct_id),
@@ -206,13 +260,10 @@ class IdentityOnlyCosmosAccount(Construct):
                 f"The container '{name}' is added twice to database '{database.name}'.",
                 "Add each container once and keep the returned handle.",
             )
-        if not partition_key_path.startswith("/"):
-            raise KitValidationError(
-                child_path(self, construct_id),
-                "cosmos-partition-key",
-                f"The partition key path '{partition_key_path}' does not start with '/'.",
-                "Use a JSON path such as '/id' or '/tenantId'.",
-            )
+        check_argument(child_path(self, construct_id), PARTITION_KEY, partition_key_path)
+        check_argument(
+            child_path(self, construct_id), CONTAINER_THROUGHPUT, autoscale_max_throughput
+        )
         resource = cosmosdb_sql_container.CosmosdbSqlContainer(
             self,
             construct_id,

@@ -14,6 +14,7 @@ Azure Files content share, which only works with an account key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -22,7 +23,11 @@ from typing import Any
 from .app_service import (
     ELASTIC_PREMIUM_SKUS,
     FLEX_CONSUMPTION_SKUS,
+    HEALTH_CHECK_PATH,
     LINUX_CONSUMPTION_SKUS,
+    SITE_RULES,
+    SITE_SUBNET_ID,
+    WAIT,
     AppKeyVaultReference,
     IdentityChoice,
     LinuxServicePlan,
@@ -33,6 +38,7 @@ from .app_service import (
 )
 from .azapi import AzapiResourceAction
 from .azurerm import function_app_flex_consumption, linux_function_app
+from .constraints import CrossField, Format, OneOf, Range, azure, checked, cross_field, provider
 from .errors import KitValidationError
 from .identity import AnyUserAssignedIdentity, Grant, GrantTarget
 from .storage import IdentityOnlyStorage
@@ -113,18 +119,87 @@ class HostStorage:
         )
 
 
-@dataclass(frozen=True)
-class FunctionRuntime:
-    name: str = "python"
-    """python, node, java, powershell or dotnet-isolated. Default: python."""
-    version: str = "3.11"
-    """Language version, e.g. '3.11', '20', '17', '7.4', '8.0'. Default: 3.11."""
-
-
 RUNTIMES = ("python", "node", "java", "powershell", "dotnet-isolated")
 FLEX_INSTANCE_MEMORY_MB = (512, 2048, 4096)
+_FUNCTION_SCHEMA = "internal/services/appservice/helpers/function_app_schema.go"
+_FLEX = "internal/services/appservice/function_app_flex_consumption_resource.go"
+DEDICATED_VERSIONS: Mapping[str, tuple[str, ...]] = {
+    "python": ("3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"),
+    "node": ("12", "14", "16", "18", "20", "22"),
+    "java": ("8", "11", "17", "21"),
+    "powershell": ("7", "7.2", "7.4"),
+    "dotnet-isolated": ("3.1", "6.0", "7.0", "8.0", "9.0", "10.0"),
+}
+"""Versions azurerm 4.55 takes in a Linux function app's application_stack (the
+Dedicated plans), per runtime."""
+FLEX_VERSIONS: Mapping[str, tuple[str, ...]] = {
+    "python": ("3.10", "3.11", "3.12"),
+    "node": ("20", "22"),
+    "java": ("11", "17", "21"),
+    "powershell": ("7.4",),
+    "dotnet-isolated": ("8.0", "9.0"),
+}
+"""Versions Flex Consumption runs (azurerm does not check runtime_version)."""
 
 
+def _version_problem(runtime: FunctionRuntime, table: Mapping[str, tuple[str, ...]]) -> str | None:
+    allowed = table.get(runtime.name)
+    if allowed is None or runtime.version in allowed:
+        return None  # an unknown name is function-runtime's
+    return (
+        f"{runtime.name} {runtime.version!r} is not a version this plan runs "
+        f"({', '.join(allowed)})."
+    )
+
+
+@dataclass(frozen=True)
+class FunctionRuntime:
+    name: str = checked(
+        OneOf("function-runtime", provider(_FLEX, "runtime_name StringInSlice"), values=RUNTIMES),
+        default="python",
+    )
+    """python, node, java, powershell or dotnet-isolated. Default: python."""
+    version: str = "3.11"
+    """Language version the plan runs for that runtime (`function-runtime-version`), e.g.
+    '3.11', '20', '17', '7.4', '8.0'. Default: 3.11."""
+
+
+def _dedicated_version(props: FunctionAppWithIdentityProps) -> str | None:
+    if plan_ref(props.service_plan).sku_name in FLEX_CONSUMPTION_SKUS:
+        return None
+    return _version_problem(props.runtime, DEDICATED_VERSIONS)
+
+
+def _flex_version(props: FunctionAppWithIdentityProps) -> str | None:
+    if plan_ref(props.service_plan).sku_name not in FLEX_CONSUMPTION_SKUS:
+        return None
+    return _version_problem(props.runtime, FLEX_VERSIONS)
+
+
+@cross_field(
+    CrossField(
+        "function-runtime-version",
+        provider(_FUNCTION_SCHEMA, "linuxFunctionAppStackSchema *_version StringInSlice"),
+        fields=("runtime", "service_plan"),
+        description="on a Dedicated plan, a version azurerm takes for the runtime: "
+        + "; ".join(f"{name} {', '.join(v)}" for name, v in DEDICATED_VERSIONS.items()),
+        test=_dedicated_version,
+        how="Use a listed version of the runtime.",
+    ),
+    CrossField(
+        "function-flex-runtime-version",
+        azure(
+            "https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan"
+            "#supported-language-stack-versions"
+        ),
+        fields=("runtime", "service_plan"),
+        description="on Flex Consumption, a version it runs: "
+        + "; ".join(f"{name} {', '.join(v)}" for name, v in FLEX_VERSIONS.items()),
+        test=_flex_version,
+        how="Use a listed version of the runtime.",
+    ),
+    *SITE_RULES,
+)
 @dataclass(frozen=True)
 class FunctionAppWithIdentityProps:
     name: str
@@ -160,16 +235,46 @@ class FunctionAppWithIdentityProps:
     System-assigned is refused."""
     storage_account_access_key: str | None = None
     """Refused: passing any value raises `function-storage-key`. Host storage uses identity."""
-    deployment_container: str = "deployments"
+    deployment_container: str = checked(
+        Format(
+            "function-deployment-container",
+            azure(
+                "https://learn.microsoft.com/rest/api/storageservices/"
+                "naming-and-referencing-containers--blobs--and-metadata#container-names"
+            ),
+            pattern=re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"),
+            description="a blob container name: 3-63 lowercase letters, digits and '-', "
+            "starting and ending alphanumeric, no '--'",
+        ),
+        default="deployments",
+    )
     """Flex Consumption: blob container on the host account holding the app package (create
     it with IdentityOnlyStorage.add_container). Default: deployments."""
-    maximum_instance_count: int = 40
-    """Flex Consumption: scale-out limit. Default: 40."""
-    instance_memory_in_mb: int = 2048
+    maximum_instance_count: int = checked(
+        Range(
+            "function-flex-instance-count",
+            provider(_FLEX, "maximum_instance_count IntBetween(40, 1000)"),
+            low=40,
+            high=1000,
+        ),
+        default=40,
+    )
+    """Flex Consumption: scale-out limit, 40-1000. Default: 40."""
+    instance_memory_in_mb: int = checked(
+        OneOf(
+            "function-flex-instance-memory",
+            azure(
+                "https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan"
+                "#instance-memory"
+            ),
+            values=FLEX_INSTANCE_MEMORY_MB,
+        ),
+        default=2048,
+    )
     """Flex Consumption: 512, 2048 or 4096. Default: 2048."""
     public_network_access_enabled: bool = True
     """Reachable from the internet; follow the environment's network design. Default: on."""
-    virtual_network_subnet_id: str | None = None
+    virtual_network_subnet_id: str | None = checked(SITE_SUBNET_ID, default=None)
     """Regional VNet integration: the app's outbound traffic leaves through this subnet
     (delegated to Microsoft.Web/serverFarms, or Microsoft.App/environments on Flex
     Consumption; /28 or larger, used by this one plan), so the host reaches private
@@ -180,13 +285,13 @@ class FunctionAppWithIdentityProps:
     (`site_config.vnet_route_all_enabled`). Default: on."""
     always_on: bool = True
     """Dedicated plans: keep the host loaded so timers and queues fire. Default: on."""
-    health_check_path: str | None = None
-    """Path the platform probes. Default: none."""
-    propagation_wait: str | None = None
+    health_check_path: str | None = checked(HEALTH_CHECK_PATH, default=None)
+    """Path the platform probes, starting with '/'. Default: none."""
+    propagation_wait: str | None = checked(WAIT, default=None)
     """How long the app waits after the grants its host uses to start (host storage roles
-    of a user-assigned identity, Key Vault references) are made, before it is created: a Go
-    duration, '0s' for no wait. Default: the `azure-identity-kit:propagation-wait` context
-    value, else 120s (README "First deploy")."""
+    of a user-assigned identity, Key Vault references) are made, before it is created: a
+    duration such as '90s', '0s' for no wait. Default: the
+    `azure-identity-kit:propagation-wait` context value, else 120s (README "First deploy")."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -419,13 +524,6 @@ class FunctionAppWithIdentity(LinuxSiteBase):
                 "a share; the kit does not build that variant.",
                 "Use Flex Consumption (sku_name 'FC1') or a Dedicated plan (B1, S1, P0v3, ...).",
             )
-        if props.runtime.name not in RUNTIMES:
-            raise KitValidationError(
-                path,
-                "function-runtime",
-                f"Runtime '{props.runtime.name}' is not a Functions runtime the kit knows.",
-                f"Use one of {', '.join(RUNTIMES)}.",
-            )
         for trigger in props.triggers:
             if trigger not in list(FunctionTrigger):
                 raise KitValidationError(
@@ -444,13 +542,6 @@ class FunctionAppWithIdentity(LinuxSiteBase):
                     "Flex Consumption reads its deployment package at creation, before a "
                     "system-assigned identity could be granted Storage Blob Data Owner.",
                     "Set runtime_identity or host_storage_identity to a user-assigned identity.",
-                )
-            if props.instance_memory_in_mb not in FLEX_INSTANCE_MEMORY_MB:
-                raise KitValidationError(
-                    path,
-                    "function-flex-instance-memory",
-                    f"Flex Consumption has no {props.instance_memory_in_mb} MB instance size.",
-                    f"Use one of {', '.join(map(str, FLEX_INSTANCE_MEMORY_MB))}.",
                 )
             storage = props.host_storage
             if isinstance(storage, HostStorage) and not storage.primary_blob_endpoint:

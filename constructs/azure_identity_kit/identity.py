@@ -39,6 +39,8 @@ from .azurerm import (
     role_assignment,
     user_assigned_identity,
 )
+from .constraints import argument, check_argument, checked, provider
+from .constraints.common import ENTRA_OBJECT_IDS, guid
 from .errors import KitValidationError, child_path, remember_path
 from .naming import USER_ASSIGNED_IDENTITY, check_name
 
@@ -145,8 +147,16 @@ class EntraGroup:
 
     label: str
     """Stable, literal name for descriptions and construct IDs, e.g. 'ops-admins'."""
-    object_id: str
-    """The group's object ID (a GUID)."""
+    object_id: str = checked(
+        guid(
+            "entra-object-id",
+            provider(
+                "internal/services/mssql/mssql_server_resource.go",
+                "azuread_administrator object_id IsUUID",
+            ),
+        )
+    )
+    """The group's object ID (a GUID), not its name."""
     principal_type: ClassVar[str] = GROUP_PRINCIPAL_TYPE
 
     @property
@@ -522,6 +532,14 @@ def granted_outside(identity: object, role: str, target: GrantTarget) -> bool:
     )
 
 
+EXISTING_PRINCIPAL_ID = argument(
+    "UserAssignedIdentity.from_existing", "principal_id", guid("identity-id-guid", ENTRA_OBJECT_IDS)
+)
+EXISTING_CLIENT_ID = argument(
+    "UserAssignedIdentity.from_existing", "client_id", guid("identity-id-guid", ENTRA_OBJECT_IDS)
+)
+
+
 class ExistingUserAssignedIdentity(_GrantsMixin, Construct):
     """An identity this stack does not manage. Without its principal and client
     IDs they are read with a data source, which needs a literal resource ID."""
@@ -541,6 +559,8 @@ class ExistingUserAssignedIdentity(_GrantsMixin, Construct):
         client_id: str | None,
     ) -> None:
         path = child_path(scope, construct_id)
+        check_argument(path, EXISTING_PRINCIPAL_ID, principal_id)
+        check_argument(path, EXISTING_CLIENT_ID, client_id)
         lookup = None
         if principal_id is None or client_id is None:
             match = None if is_token(resource_id) else self._ID_SHAPE.match(resource_id)

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 
 from ._cdktf import Construct
 from .azurerm import key_vault
+from .constraints import OneOf, Range, checked, enforce, provider
+from .constraints.common import guid
 from .errors import child_path
 from .identity import Grant, Grantable, GrantTarget, grant_to, network_path_of
 from .naming import KEY_VAULT, check_name
 from .private_link import PrivateEndpointMixin, PrivateLinkService
 
 SECRETS_USER = "Key Vault Secrets User"
+_VAULT = "internal/services/keyvault/key_vault_resource.go"
 
 
 @dataclass(frozen=True)
@@ -21,10 +24,27 @@ class RbacKeyVaultProps:
     """Azure name: 3-24 characters. Convention: `kv-<workload>-<env>`."""
     resource_group_name: str
     location: str
-    tenant_id: str
-    sku_name: str = "standard"
-    soft_delete_retention_days: int = 90
-    """Days a deleted vault or secret stays recoverable. Default: 90 (the maximum)."""
+    tenant_id: str = checked(guid("keyvault-tenant-id", provider(_VAULT, "tenant_id IsUUID")))
+    """The Entra tenant ID (a GUID; usually `client_config.tenant_id`)."""
+    sku_name: str = checked(
+        OneOf(
+            "keyvault-sku",
+            provider(_VAULT, "sku_name StringInSlice"),
+            values=("standard", "premium"),
+        ),
+        default="standard",
+    )
+    """standard or premium (lowercase). Default: standard."""
+    soft_delete_retention_days: int = checked(
+        Range(
+            "keyvault-retention-days",
+            provider(_VAULT, "soft_delete_retention_days IntBetween(7, 90)"),
+            low=7,
+            high=90,
+        ),
+        default=90,
+    )
+    """Days a deleted vault or secret stays recoverable, 7-90. Default: 90 (the maximum)."""
     purge_protection_enabled: bool = True
     """Forbid purging before retention ends. Default: on."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -36,7 +56,9 @@ class RbacKeyVault(PrivateEndpointMixin, Construct):
     `add_private_endpoint()` makes it private."""
 
     def __init__(self, scope: Construct, construct_id: str, props: RbacKeyVaultProps) -> None:
-        check_name(KEY_VAULT, props.name, child_path(scope, construct_id))
+        path = child_path(scope, construct_id)
+        check_name(KEY_VAULT, props.name, path)
+        enforce(path, props)
         super().__init__(scope, construct_id)
         self.props = props
         self.resource = key_vault.KeyVault(

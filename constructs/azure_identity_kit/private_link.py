@@ -21,6 +21,8 @@ from .azurerm import (
     private_dns_zone_virtual_network_link,
     private_endpoint,
 )
+from .constraints import checked, enforce, provider
+from .constraints.common import subnet_id
 from .errors import KitValidationError, child_path
 from .identity import NetworkPath, network_path_of, slug
 
@@ -141,8 +143,16 @@ class PrivateDnsZones(Construct):
 class PrivateEndpointForProps:
     service: PrivateLinkService
     """The resource to reach; the kit's constructs give theirs as `.private_link`."""
-    subnet_id: str
-    """A subnet for private endpoints (no delegation)."""
+    subnet_id: str = checked(
+        subnet_id(
+            "private-endpoint-subnet-id",
+            provider(
+                "internal/services/network/private_endpoint_resource.go",
+                "subnet_id commonids.ValidateSubnetID",
+            ),
+        )
+    )
+    """A subnet for private endpoints (no delegation; its ID)."""
     dns_zones: PrivateDnsZones | LinkedDnsZone
     """Where the A record goes: the VNet's zones (the right one is picked or created) or one
     linked zone."""
@@ -180,6 +190,7 @@ class PrivateEndpointFor(Construct):
                 "A private endpoint needs a subnet, and none was given.",
                 "Pass the ID of a subnet for private endpoints.",
             )
+        enforce(path, props)
         super().__init__(scope, construct_id)
         dns = props.dns_zones
         self.dns_zone = dns.zone(zone_name) if isinstance(dns, PrivateDnsZones) else dns

@@ -9,10 +9,14 @@ from functools import cached_property
 from ._cdktf import Construct
 from .acr_pull_binding import ACR_PULL, RegistryRef
 from .azurerm import container_registry
+from .constraints import OneOf, Range, checked, enforce, provider
 from .errors import KitValidationError, child_path
 from .identity import Grant, Grantable, GrantTarget, grant_to, network_path_of
 from .naming import CONTAINER_REGISTRY, check_name
 from .private_link import PrivateEndpointMixin, PrivateLinkService
+
+_REGISTRY = "internal/services/containers/container_registry_resource.go"
+REGISTRY_SKUS = ("Basic", "Standard", "Premium")
 
 
 @dataclass(frozen=True)
@@ -21,11 +25,22 @@ class IdentityOnlyRegistryProps:
     """Azure name: 5-50 letters and digits. Convention: `cr<workload><env>`."""
     resource_group_name: str
     location: str
-    sku: str = "Standard"
+    sku: str = checked(
+        OneOf("acr-sku", provider(_REGISTRY, "sku StringInSlice"), values=REGISTRY_SKUS),
+        default="Standard",
+    )
     """Basic, Standard or Premium. Default: Standard. Premium adds private endpoints."""
-    untagged_retention_days: int = 7
-    """Days an untagged manifest is kept before ACR deletes it (Premium only; other SKUs
-    have no retention policy). Default: 7."""
+    untagged_retention_days: int = checked(
+        Range(
+            "acr-retention-days",
+            provider(_REGISTRY, "retention_policy_in_days IntBetween(0, 365)"),
+            low=0,
+            high=365,
+        ),
+        default=7,
+    )
+    """Days an untagged manifest is kept before ACR deletes it, 0-365 (Premium only; other
+    SKUs have no retention policy). Default: 7."""
     trusted_services_bypass: bool = False
     """With public access off (add_private_endpoint), let trusted Azure services through
     (`network_rule_bypass_option = "AzureServices"`). Needed when Azure Container Instances
@@ -42,7 +57,9 @@ class IdentityOnlyRegistry(PrivateEndpointMixin, Construct):
     def __init__(
         self, scope: Construct, construct_id: str, props: IdentityOnlyRegistryProps
     ) -> None:
-        check_name(CONTAINER_REGISTRY, props.name, child_path(scope, construct_id))
+        path = child_path(scope, construct_id)
+        check_name(CONTAINER_REGISTRY, props.name, path)
+        enforce(path, props)
         super().__init__(scope, construct_id)
         self.props = props
         self.resource = container_registry.ContainerRegistry(

@@ -38,6 +38,18 @@ from .azurerm import (
     mssql_server,
     mssql_server_extended_auditing_policy,
 )
+from .constraints import (
+    CrossField,
+    Format,
+    Range,
+    azure,
+    checked,
+    cross_field,
+    enforce,
+    is_unknown,
+    provider,
+)
+from .constraints.common import ResourceId
 from .errors import KitValidationError, child_path
 from .identity import EntraGroup, Grantable, resolve_grantee
 from .naming import SQL_DATABASE, SQL_SERVER, check_name
@@ -59,6 +71,80 @@ def _script_dir() -> Path:
     return _SCRIPT_DIR[0]
 
 
+_DATABASE = "internal/services/mssql/mssql_database_resource.go"
+_SKU_PATTERN = (
+    r"Free|Basic|ElasticPool|S(?:0|1|2|3|4|6|7|9|12)|P(?:1|2|4|6|11|15)|DW[1-9]5?000*c"
+    r"|DS(?:1|2|3|4|5|6|10|12|15|20)00|BC_M_(?:8|10|12|14|16|18|20|24|32|64|128)"
+    r"|(?:GP|HS|BC)_Gen4_(?:1|2|3|4|5|6|7|8|9|10|16|24)"
+    r"|(?:GP|HS|BC)_Gen5_(?:2|4|6|8|10|12|14|16|18|20|24|32|40|80|128)"
+    r"|(?:GP|HS)_S_Gen5_(?:1|2|4|6|8|10|12|14|16|18|20|24|32|40|80)"
+    r"|GP_Fsv2_(?:8|10|12|14|16|18|20|24|32|36|72)"
+    r"|(?:GP|BC|HS)_DC_(?:2|4|6|8|10|12|14|16|18|20|32|40)|HS_8IM_(?:24|48|80)"
+    r"|HS_S_8IM_(?:24|80)|HS_PRMS_(?:2|4|6|8|10|12|14|16|18|20|24|32|40|64|80|128)"
+    r"|HS_MOPRMS_(?:2|4|6|8|10|12|14|16|18|20|24|32|40|64|80)"
+)
+DTU_MAX_SIZE_GB: dict[str, float] = {
+    "Basic": 2,
+    **dict.fromkeys(("S0", "S1", "S2"), 250),
+    **dict.fromkeys(("S3", "S4", "S6", "S7", "S9", "S12"), 1024),
+    **dict.fromkeys(("P1", "P2", "P4", "P6"), 1024),
+    **dict.fromkeys(("P11", "P15"), 4096),
+}
+"""The largest max_size_gb of each DTU service objective."""
+
+
+def _size_for_sku(settings: SqlDatabaseSettings) -> str | None:
+    sku, size = settings.sku_name, settings.max_size_gb
+    if size is None or is_unknown(sku) or is_unknown(size):
+        return None
+    limit = DTU_MAX_SIZE_GB.get(sku)
+    if limit is None or not isinstance(size, (int, float)) or size <= limit:
+        return None
+    return f"max_size_gb {size:g} is more than {sku} holds ({limit:g} GB)."
+
+
+@cross_field(
+    CrossField(
+        "sql-database-size",
+        azure(
+            "https://learn.microsoft.com/azure/azure-sql/database/resource-limits-dtu-single-databases"
+        ),
+        fields=("sku_name", "max_size_gb"),
+        description="on a DTU SKU, max_size_gb no larger than it holds: Basic 2, S0-S2 250, "
+        "S3-S12 1024, P1-P6 1024, P11-P15 4096",
+        test=_size_for_sku,
+        how="Lower max_size_gb, or pick a larger SKU.",
+    )
+)
+@dataclass(frozen=True)
+class SqlDatabaseSettings:
+    """What `EntraOnlySqlServer.add_database` takes besides the name."""
+
+    sku_name: str = checked(
+        Format(
+            "sql-database-sku",
+            provider("internal/services/mssql/validate/database_sku_name.go", "DatabaseSkuName"),
+            pattern=re.compile(rf"^(?:{_SKU_PATTERN})$", re.IGNORECASE),
+            description="an Azure SQL SKU such as 'Basic', 'S0', 'P1', 'GP_Gen5_2' or "
+            "'GP_S_Gen5_1'",
+        ),
+        default="Basic",
+    )
+    """Service objective. Default: Basic (DTU, cheapest)."""
+    max_size_gb: float | None = checked(
+        Range(
+            "sql-database-size",
+            provider(_DATABASE, "max_size_gb FloatBetween(0.1, 4096)"),
+            low=0.1,
+            high=4096,
+            integer=False,
+            unit=" GB",
+        ),
+        default=None,
+    )
+    """Largest size, 0.1-4096 GB and no more than the SKU holds. Default: the SKU's."""
+
+
 @dataclass(frozen=True)
 class EntraOnlySqlServerProps:
     name: str
@@ -77,7 +163,18 @@ class EntraOnlySqlServerProps:
     without a private endpoint (e.g. a Container Apps environment without VNet)
     connect; every connection still needs an Entra ID token and a database user.
     Default: off."""
-    audit_log_analytics_workspace_id: str | None = None
+    audit_log_analytics_workspace_id: str | None = checked(
+        ResourceId(
+            "sql-audit-workspace-id",
+            provider(
+                "internal/services/monitor/monitor_diagnostic_setting_resource.go",
+                "log_analytics_workspace_id workspaces.ValidateWorkspaceID",
+            ),
+            namespace="Microsoft.OperationalInsights",
+            types=("workspaces",),
+        ),
+        default=None,
+    )
     """Send the server's audit log (sign-ins, permission changes, queries) to this
     Log Analytics workspace: an extended auditing policy plus the master
     database's diagnostic setting, as Azure requires. Default: no auditing."""
@@ -146,6 +243,7 @@ class EntraOnlySqlServer(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: EntraOnlySqlServerProps) -> None:
         path = child_path(scope, construct_id)
         check_name(SQL_SERVER, props.name, path)
+        enforce(path, props)
         admins = props.administrators
         if not isinstance(admins, EntraGroup):
             raise KitValidationError(
@@ -233,6 +331,7 @@ class EntraOnlySqlServer(Construct):
         """A database on this server. Default SKU: Basic (DTU, cheapest)."""
         construct_id = f"database-{name}"
         check_name(SQL_DATABASE, name, child_path(self, construct_id))
+        enforce(child_path(self, construct_id), SqlDatabaseSettings(sku_name, max_size_gb))
         if name in self.databases:
             raise KitValidationError(
                 child_path(self, construct_id),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ._cdktf import Construct
 from .azurerm import storage_account, storage_container
+from .constraints import OneOf, Range, checked, enforce, provider
 from .errors import KitValidationError, child_path
 from .identity import Grant, Grantable, GrantTarget, grant_to, network_path_of
 from .naming import STORAGE_ACCOUNT, check_name
@@ -14,6 +15,8 @@ from .private_link import PrivateEndpointMixin, PrivateLinkService
 
 BLOB_READER = "Storage Blob Data Reader"
 BLOB_CONTRIBUTOR = "Storage Blob Data Contributor"
+_ACCOUNT = "internal/services/storage/storage_account_resource.go"
+REPLICATION_TYPES = ("LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS")
 
 
 @dataclass(frozen=True)
@@ -22,12 +25,27 @@ class IdentityOnlyStorageProps:
     """Azure name: 3-24 lowercase letters and digits. Convention: `st<workload><env>`."""
     resource_group_name: str
     location: str
-    replication_type: str = "LRS"
-    """LRS, ZRS, GRS, ... Default: LRS."""
+    replication_type: str = checked(
+        OneOf(
+            "storage-replication",
+            provider(_ACCOUNT, "account_replication_type StringInSlice"),
+            values=REPLICATION_TYPES,
+        ),
+        default="LRS",
+    )
+    """LRS, ZRS, GRS, RAGRS, GZRS or RAGZRS. Default: LRS."""
     blob_versioning: bool = False
     """Keep every earlier version of each blob (e.g. for Terraform state). Default: off."""
-    soft_delete_days: int = 7
-    """Days a deleted blob or container stays recoverable (soft delete). Default: 7."""
+    soft_delete_days: int = checked(
+        Range(
+            "storage-retention-days",
+            provider(_ACCOUNT, "blob_properties delete_retention_policy days IntBetween(1, 365)"),
+            low=1,
+            high=365,
+        ),
+        default=7,
+    )
+    """Days a deleted blob or container stays recoverable (soft delete), 1-365. Default: 7."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -45,7 +63,9 @@ class IdentityOnlyStorage(PrivateEndpointMixin, Construct):
     def __init__(
         self, scope: Construct, construct_id: str, props: IdentityOnlyStorageProps
     ) -> None:
-        check_name(STORAGE_ACCOUNT, props.name, child_path(scope, construct_id))
+        path = child_path(scope, construct_id)
+        check_name(STORAGE_ACCOUNT, props.name, path)
+        enforce(path, props)
         super().__init__(scope, construct_id)
         self.props = props
         self.resource = storage_account.StorageAccount(

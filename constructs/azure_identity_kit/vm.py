@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from ._cdktf import Construct, is_token
 from .azurerm import linux_virtual_machine, network_interface, public_ip, virtual_machine_extension
+from .constraints import Format, Items, OneOf, Range, azure, checked, enforce, provider
+from .constraints.common import subnet_id
 from .errors import KitValidationError, child_path
 from .identity import (
     AnyUserAssignedIdentity,
@@ -34,8 +36,32 @@ RESERVED_ADMIN_USERNAMES = frozenset(
     "john owner root server sql support support_388945a0 sys test test1 test2 test3 user "
     "user1 user2 user3 user4 user5".split()
 )
-_ADMIN_USERNAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_VM = "internal/services/compute/linux_virtual_machine_resource.go"
+_OS_DISK = "internal/services/compute/virtual_machine.go"
+_USERNAME_FAQ = azure(
+    "https://learn.microsoft.com/azure/virtual-machines/linux/faq"
+    "#what-are-the-username-requirements-when-creating-a-vm-"
+)
+_RESERVED = "|".join(sorted(map(re.escape, RESERVED_ADMIN_USERNAMES)))
+ADMIN_USERNAME_RESERVED = Format(
+    "vm-admin-username",
+    provider("internal/services/compute/validate/linux_admin_username.go", "LinuxAdminUsername"),
+    pattern=re.compile(rf"^(?!(?:{_RESERVED})$)\S.{{0,63}}$", re.DOTALL),
+    description="a Linux admin user name of 1-64 characters that is not reserved (admin, root, "
+    "administrator, user, test, ...)",
+)
+ADMIN_USERNAME_FORMAT = Format(
+    "vm-admin-username",
+    _USERNAME_FAQ,
+    pattern=re.compile(r"^[a-z_][a-z0-9_-]{0,31}$"),
+    description="1-32 lowercase letters, digits, '-' and '_', starting with a letter or '_'",
+)
+SSH_PUBLIC_KEY = Format(
+    "vm-ssh-key-format",
+    provider("internal/services/compute/validate/ssh_key.go", "SSHKey"),
+    pattern=re.compile(r"^(?:ssh-rsa|ssh-ed25519) [A-Za-z0-9+/]+={0,3}(?: .*)?$", re.DOTALL),
+    description="a one-line OpenSSH public key (ssh-rsa of 2048+ bits or ssh-ed25519)",
+)
 
 
 @dataclass(frozen=True)
@@ -54,13 +80,33 @@ UBUNTU_2204_LTS_GEN2 = VmImage("Canonical", "0001-com-ubuntu-server-jammy", "22_
 
 @dataclass(frozen=True)
 class VmOsDisk:
-    caching: str = "ReadWrite"
+    caching: str = checked(
+        OneOf("vm-os-disk", provider(_OS_DISK, "caching StringInSlice"), values=OS_DISK_CACHING),
+        default="ReadWrite",
+    )
     """None, ReadOnly or ReadWrite. Default: ReadWrite."""
-    storage_account_type: str = "StandardSSD_LRS"
+    storage_account_type: str = checked(
+        OneOf(
+            "vm-os-disk",
+            provider(_OS_DISK, "storage_account_type StringInSlice"),
+            values=OS_DISK_TYPES,
+        ),
+        default="StandardSSD_LRS",
+    )
     """Standard_LRS, StandardSSD_LRS, Premium_LRS, StandardSSD_ZRS or Premium_ZRS.
     Default: StandardSSD_LRS."""
-    disk_size_gb: int | None = None
-    """Size in GB. Default: the image's size (30 GB for Ubuntu)."""
+    disk_size_gb: int | None = checked(
+        Range(
+            "vm-os-disk",
+            azure("https://learn.microsoft.com/azure/virtual-machines/managed-disks-overview"),
+            low=1,
+            high=4095,
+            unit=" GB",
+        ),
+        default=None,
+    )
+    """Size in GB, 1-4095 (an OS disk's largest). Default: the image's size (30 GB for
+    Ubuntu)."""
 
 
 @dataclass(frozen=True)
@@ -80,12 +126,24 @@ class VmWithIdentityProps:
     """Azure name: 1-64 letters, digits and '-'. Convention: `vm-<workload>-<purpose>-<env>`."""
     resource_group_name: str
     location: str
-    subnet_id: str
-    """Subnet for the VM's network interface."""
-    ssh_public_keys: Sequence[str]
+    subnet_id: str = checked(
+        subnet_id(
+            "vm-subnet-id",
+            provider(
+                "internal/services/network/network_interface_resource.go",
+                "ip_configuration subnet_id commonids.ValidateSubnetID",
+            ),
+        )
+    )
+    """Subnet for the VM's network interface (its ID)."""
+    ssh_public_keys: Sequence[str] = checked(
+        Items("vm-ssh-key-format", SSH_PUBLIC_KEY.source, inner=SSH_PUBLIC_KEY)
+    )
     """OpenSSH public keys (`ssh-rsa` of 2048+ bits or `ssh-ed25519`) for admin_username.
     At least one is required; password sign-in is always off."""
-    admin_username: str = "azureuser"
+    admin_username: str = checked(
+        ADMIN_USERNAME_RESERVED, ADMIN_USERNAME_FORMAT, default="azureuser"
+    )
     """Local admin user for the SSH keys. Default: azureuser."""
     admin_password: str | None = None
     """Refused: passing any value raises `vm-password-auth`. Use SSH keys or Entra login."""
@@ -109,7 +167,10 @@ class VmWithIdentityProps:
     A Standard IP admits no inbound traffic until a network security group allows it."""
     entra_login: EntraLogin | None = None
     """Entra ID sign-in (needs system_assigned). Default: off."""
-    patch_mode: str = "AutomaticByPlatform"
+    patch_mode: str = checked(
+        OneOf("vm-patch-mode", provider(_VM, "patch_mode StringInSlice"), values=PATCH_MODES),
+        default="AutomaticByPlatform",
+    )
     """AutomaticByPlatform (Azure applies OS patches; needs a supported image) or ImageDefault.
     Patch assessment follows the same mode. Default: AutomaticByPlatform."""
     allow_extension_operations: bool = True
@@ -282,36 +343,8 @@ def _validate(path: str, props: VmWithIdentityProps) -> None:
             "Pass ssh_public_keys=[...] with at least one OpenSSH public key (a public key is not "
             "a secret).",
         )
-    for key in props.ssh_public_keys:
-        if not isinstance(key, str) or is_token(key):
-            continue
-        if key.strip().split(" ", 1)[0] not in SSH_KEY_TYPES or len(key.split()) < 2:
-            raise KitValidationError(
-                path,
-                "vm-ssh-key-format",
-                f"'{key[:40]}...' is not an OpenSSH public key Azure accepts.",
-                "Use the one-line public key (the .pub file) of type ssh-rsa (2048+ bits) or "
-                "ssh-ed25519, never the private key.",
-            )
-    if not is_token(props.admin_username) and (
-        props.admin_username.lower() in RESERVED_ADMIN_USERNAMES
-        or not _ADMIN_USERNAME.match(props.admin_username)
-    ):
-        raise KitValidationError(
-            path,
-            "vm-admin-username",
-            f"'{props.admin_username}' cannot be the admin user name of a Linux VM.",
-            "Use 1-32 lowercase letters, digits, '-' and '_', starting with a letter or '_', "
-            "and not a reserved name such as admin, root or administrator.",
-        )
-    _validate_image_and_disk(path, props)
-    if props.patch_mode not in PATCH_MODES:
-        raise KitValidationError(
-            path,
-            "vm-patch-mode",
-            f"patch_mode '{props.patch_mode}' is not a Linux VM patch mode.",
-            "Use 'AutomaticByPlatform' or 'ImageDefault'.",
-        )
+    enforce(path, props)
+    _validate_image(path, props)
     if not props.system_assigned and not props.user_assigned and props.runtime_identity is None:
         raise KitValidationError(
             path,
@@ -323,7 +356,7 @@ def _validate(path: str, props: VmWithIdentityProps) -> None:
         _validate_entra_login(path, props)
 
 
-def _validate_image_and_disk(path: str, props: VmWithIdentityProps) -> None:
+def _validate_image(path: str, props: VmWithIdentityProps) -> None:
     image = props.image
     if not all(
         isinstance(value, str) and value.strip()
@@ -334,20 +367,6 @@ def _validate_image_and_disk(path: str, props: VmWithIdentityProps) -> None:
             "vm-image",
             f"The image {image!r} has an empty publisher, offer, sku or version.",
             "Pass a complete VmImage, or leave image unset for Ubuntu 22.04 LTS Gen2.",
-        )
-    disk = props.os_disk
-    size = disk.disk_size_gb
-    if (
-        disk.caching not in OS_DISK_CACHING
-        or disk.storage_account_type not in OS_DISK_TYPES
-        or (size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1))
-    ):
-        raise KitValidationError(
-            path,
-            "vm-os-disk",
-            f"OS disk settings {disk!r} are not valid.",
-            f"Use caching in {OS_DISK_CACHING}, storage_account_type in {OS_DISK_TYPES} and a "
-            "positive whole disk_size_gb (or None for the image's size).",
         )
 
 
@@ -376,14 +395,4 @@ def _validate_entra_login(path: str, props: VmWithIdentityProps) -> None:
                 f"Entra group label {group.label!r} is empty or not literal; it is part of "
                 "construct IDs.",
                 "Give each EntraGroup a literal, stable label such as 'ops-admins'.",
-            )
-        object_id = group.object_id
-        if not isinstance(object_id, str) or (
-            not is_token(object_id) and not _GUID.match(object_id)
-        ):
-            raise KitValidationError(
-                path,
-                "vm-entra-group",
-                f"Entra group '{group.label}' has object ID {object_id!r}, which is not a GUID.",
-                "Use the group's object ID (a GUID) from Entra ID, not its name.",
             )

@@ -18,8 +18,8 @@ one `time_sleep` (hashicorp/time, time_provider.py) that waits on create only:
   in the AAD tenant" (hashicorp/terraform-provider-azurerm issue 28070).
   Its trigger is the principal ID: it waits again only for a new principal.
 
-Durations are Go durations (`90s`, `2m`). Each wait's duration comes from, in
-order: the construct's prop, cdktf context (`WAIT_CONTEXT` /
+Durations are what time_sleep takes: one number and a unit (`90s`, `2m`). Each
+wait's duration comes from, in order: the construct's prop, cdktf context (`WAIT_CONTEXT` /
 `REPLICATION_WAIT_CONTEXT`, set in cdktf.json or with `node.set_context` on
 an app or stack), the default below. `0s` turns a wait off: the workload then
 only `depends_on` the grants.
@@ -32,6 +32,7 @@ import weakref
 from collections.abc import Sequence
 
 from ._cdktf import Construct, TerraformResource, is_token
+from .constraints.common import duration
 from .errors import KitValidationError, child_path
 from .identity import (
     Grant,
@@ -68,22 +69,24 @@ internal/services/authorization/role_assignment_resource.go), Cosmos DB's have
 neither (the REST model has only principalId, roleDefinitionId and scope) and
 fail with "The provided principal ID ... was not found in the AAD tenant(s)"
 (hashicorp/terraform-provider-azurerm issue 28070)."""
-_DURATION = re.compile(r"^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$")
+WAIT_DURATION = duration("wait-duration")
+"""The one definition of a wait's duration (constraints/common.py): the props'
+`propagation_wait` fields carry it, and the context values are checked with it."""
 _NUMBER = re.compile(r"(\d+(?:\.\d*)?|\.\d+)")
 
 
 def check_duration(path: object, setting: str, value: object) -> str:
-    """`value` if it is a Go duration (what time_sleep's create_duration parses:
-    `90s`, `2m`, `1m30s`; `0s` turns the wait off), else a KitValidationError
+    """`value` if time_sleep's create_duration takes it (WAIT_DURATION: `90s`,
+    `2m`, `1.5h`; `0s` turns the wait off), else a KitValidationError
     naming `setting` (the prop or context key it came from)."""
-    if isinstance(value, str) and (value == "0" or _DURATION.match(value)):
+    found = WAIT_DURATION.problem(value)
+    if found is None and isinstance(value, str):
         return value
     raise KitValidationError(
         str(path),
-        "wait-duration",
-        f"{setting} {value!r} is not a duration time_sleep can wait for.",
-        "Use a Go duration such as '90s', '2m' or '1m30s' (units ns, us, ms, s, m, h), "
-        "or '0s' to turn the wait off.",
+        WAIT_DURATION.rule_id,
+        f"{setting} {found or 'is not a string'} time_sleep cannot wait for it.",
+        WAIT_DURATION.fix(),
     )
 
 

@@ -12,7 +12,11 @@ from .acr_pull_binding import RegistryRef
 from .app_service import (
     ELASTIC_PREMIUM_SKUS,
     FLEX_CONSUMPTION_SKUS,
+    HEALTH_CHECK_PATH,
     LINUX_CONSUMPTION_SKUS,
+    SITE_RULES,
+    SITE_SUBNET_ID,
+    WAIT,
     AppKeyVaultReference,
     IdentityChoice,
     LinuxServicePlan,
@@ -22,11 +26,32 @@ from .app_service import (
     vnet_integrated,
 )
 from .azurerm import container_registry, linux_web_app
+from .constraints import CrossField, Range, azure, checked, cross_field, provider
 from .errors import KitValidationError
 from .identity import AnyUserAssignedIdentity
 from .workload_identity import check_pull_props
 
+FUNCTIONS_ONLY_SKUS = (*LINUX_CONSUMPTION_SKUS, *FLEX_CONSUMPTION_SKUS, *ELASTIC_PREMIUM_SKUS)
 
+
+def _functions_only(props: WebAppWithIdentityProps) -> str | None:
+    sku = plan_ref(props.service_plan).sku_name
+    if sku in FUNCTIONS_ONLY_SKUS:
+        return f"the {sku} plan hosts function apps only; a web app cannot run on it."
+    return None
+
+
+@cross_field(
+    CrossField(
+        "app-plan-functions-only",
+        azure("https://learn.microsoft.com/azure/azure-functions/functions-scale"),
+        fields=("service_plan",),
+        description="a web app on a Dedicated plan, not on Y1, FC1 or EP1-EP3 (functions only)",
+        test=_functions_only,
+        how="Put the web app on a Dedicated plan (B1, S1, P0v3, P1v3, ...).",
+    ),
+    *SITE_RULES,
+)
 @dataclass(frozen=True)
 class WebAppWithIdentityProps:
     name: str
@@ -65,7 +90,7 @@ class WebAppWithIdentityProps:
     the pull identity. The system-assigned identity is refused: it exists too late."""
     public_network_access_enabled: bool = True
     """Reachable from the internet; follow the environment's network design. Default: on."""
-    virtual_network_subnet_id: str | None = None
+    virtual_network_subnet_id: str | None = checked(SITE_SUBNET_ID, default=None)
     """Regional VNet integration: the app's outbound traffic leaves through this subnet
     (delegated to Microsoft.Web/serverFarms, /28 or larger, used by this one plan), so it
     reaches private endpoints through the VNet's private DNS zones. Default: none."""
@@ -78,16 +103,27 @@ class WebAppWithIdentityProps:
     (`vnet_image_pull_enabled`), as a registry with public access off requires. Default: on."""
     always_on: bool = True
     """Keep the app loaded (not available on F1/D1). Default: on."""
-    health_check_path: str | None = None
+    health_check_path: str | None = checked(HEALTH_CHECK_PATH, default=None)
     """Path App Service probes, e.g. '/healthz'; unhealthy instances are replaced after
     2 minutes. Default: none."""
-    propagation_wait: str | None = None
+    propagation_wait: str | None = checked(WAIT, default=None)
     """How long the app waits after the grants App Service uses to start it (AcrPull, Key
-    Vault references) are made, before it is created: a Go duration, '0s' for no wait.
-    Default: the `azure-identity-kit:propagation-wait` context value, else 120s (README
-    "First deploy")."""
-    log_retention_days: int = 7
-    """Days HTTP logs stay on the app's file system (35 MB cap). Default: 7."""
+    Vault references) are made, before it is created: a duration such as '90s' or '2m', '0s'
+    for no wait. Default: the `azure-identity-kit:propagation-wait` context value, else 120s
+    (README "First deploy")."""
+    log_retention_days: int = checked(
+        Range(
+            "app-log-retention",
+            provider(
+                "internal/services/appservice/helpers/common_web_app_schema.go",
+                "http_logs file_system retention_in_days IntAtLeast(0)",
+            ),
+            low=0,
+        ),
+        default=7,
+    )
+    """Days HTTP logs stay on the app's file system (35 MB cap), 0 (no limit) or more.
+    Default: 7."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on the app and on identities it creates. Default: none."""
 
@@ -149,14 +185,6 @@ class WebAppWithIdentity(LinuxSiteBase):
 
     def _validate(self, path: str, props: WebAppWithIdentityProps) -> None:
         check_pull_props(path, props)
-        sku = plan_ref(props.service_plan).sku_name
-        if sku in (*LINUX_CONSUMPTION_SKUS, *FLEX_CONSUMPTION_SKUS, *ELASTIC_PREMIUM_SKUS):
-            raise KitValidationError(
-                path,
-                "app-plan-functions-only",
-                f"The {sku} plan hosts function apps only; a web app cannot run on it.",
-                "Put the web app on a Dedicated plan (B1, S1, P0v3, P1v3, ...).",
-            )
         if (props.image is None) != (props.registry is None):
             raise KitValidationError(
                 path,

@@ -2,7 +2,8 @@
 
 A rule ID is the second argument of `KitValidationError(...)`, or of a helper
 that passes one of its own parameters on as that argument (e.g.
-`_refuse(path, rule_id, ...)`), or the first argument of `NameRule(...)`.
+`_refuse(path, rule_id, ...)`), or the first argument of `NameRule(...)` or of a
+declarative constraint (constraints/: `Range("rule-id", ...)`, `guid("rule-id")`, ...).
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ import ast
 from pathlib import Path
 
 RAISER = "KitValidationError"
+CONSTRAINTS = (
+    *("Range", "OneOf", "Format", "Items", "CrossField", "ResourceId", "Cidr"),
+    *("guid", "port", "duration", "subnet_id", "secret_uri", "subnet_prefix"),
+)
+"""Constraint classes and factories (azure_identity_kit.constraints): rule ID first."""
 
 
 def _call_name(node: ast.Call) -> str | None:
@@ -47,7 +53,12 @@ def scan(roots: list[Path]) -> tuple[dict[str, list[str]], list[str]]:
     """({rule_id: [file:line, ...]}, [call sites whose rule ID is not a literal])."""
     files = sorted(f for root in roots for f in root.rglob("*.py"))
     trees = [ast.parse(f.read_text(), filename=str(f)) for f in files]
-    callers = {RAISER: (1, "rule_id"), "NameRule": (0, "rule_id"), **_wrappers(trees)}
+    callers = {
+        RAISER: (1, "rule_id"),
+        "NameRule": (0, "rule_id"),
+        **dict.fromkeys(CONSTRAINTS, (0, "rule_id")),
+        **_wrappers(trees),
+    }
     ids: dict[str, list[str]] = {}
     opaque: list[str] = []
     for file, tree in zip(files, trees, strict=True):

@@ -3,12 +3,7 @@
 
 import sys
 
-from .rules import TABLE_BEGIN, TABLE_END, markdown_table, update_readme
+from ..readme_table import main
+from .rules import TABLE_BEGIN, TABLE_END, markdown_table
 
-if sys.argv[1:2] == ["--update"] and len(sys.argv) == 3:
-    if not update_readme(sys.argv[2]):
-        sys.exit(f"{sys.argv[2]} has no {TABLE_BEGIN} ... {TABLE_END} markers")
-elif len(sys.argv) == 1:
-    sys.stdout.write(markdown_table())
-else:
-    sys.exit("usage: python -m azure_identity_kit.guard [--update README.md]")
+main(sys.argv[1:], "azure_identity_kit.guard", markdown_table, TABLE_BEGIN, TABLE_END)

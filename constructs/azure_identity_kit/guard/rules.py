@@ -18,6 +18,7 @@ from typing import Literal
 
 from .. import naming
 from ..naming import NameRule
+from ..readme_table import replace_between
 
 Severity = Literal["error", "warning", "input"]
 
@@ -334,8 +335,6 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "Give each container a unique name.",
     ),
     "unknown-environment": ("An environment name not in environments.toml.", "Use a listed one."),
-    "aci-os-type": ("A container group OS other than Linux/Windows.", "Use 'Linux' or 'Windows'."),
-    "aci-restart-policy": ("An unknown restart policy.", "Use Always, OnFailure or Never."),
     "aci-pull-system-assigned": (
         "Container group image pulls through a system-assigned identity.",
         "Use a user-assigned pull identity.",
@@ -348,14 +347,10 @@ _VALIDATION: dict[str, tuple[str, str]] = {
     ),
     "aci-container-name-duplicate": ("Two containers with one name.", "Rename one."),
     "aci-image-empty": ("A container with an empty image.", "Set a full image reference."),
-    "aci-cpu": ("A non-positive vCPU request.", "Request e.g. 0.5 or 1."),
-    "aci-memory": ("A non-positive memory request.", "Request e.g. 1.0 GB."),
-    "aci-port": ("An invalid port or protocol.", "Use 1-65535 with TCP or UDP."),
     "aci-azure-client-id-conflict": (
         "A container sets AZURE_CLIENT_ID although the construct sets it.",
         "Remove AZURE_CLIENT_ID from env.",
     ),
-    "aci-dns-reuse-policy": ("An unknown DNS name label reuse policy.", "Use a listed policy."),
     "aci-private-subnet-missing": ("A private container group without a subnet.", "Pass one."),
     "aci-windows-vnet": (
         "A Windows container group in a virtual network.",
@@ -407,12 +402,8 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "Pass ssh_public_keys or use entra_login.",
     ),
     "vm-ssh-key-missing": ("A Linux VM without an SSH public key.", "Pass ssh_public_keys."),
-    "vm-ssh-key-format": ("A malformed SSH public key.", "Use the one-line .pub key."),
-    "vm-admin-username": ("An invalid or reserved admin user name.", "Use a valid name."),
-    "vm-patch-mode": ("An unknown patch mode.", "Use AutomaticByPlatform or ImageDefault."),
     "vm-no-identity": ("A VM without a managed identity.", "Keep system_assigned=True."),
     "vm-image": ("An incomplete VM image reference.", "Pass a complete VmImage."),
-    "vm-os-disk": ("Invalid OS disk settings.", "Use a listed caching and disk type."),
     "vm-entra-login-system-identity": (
         "Entra ID sign-in without the system-assigned identity it needs.",
         "Set system_assigned=True.",
@@ -421,7 +412,10 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "Entra ID sign-in with extension operations turned off.",
         "Set allow_extension_operations=True.",
     ),
-    "vm-entra-group": ("An Entra group with a bad label or object ID.", "Use a GUID object ID."),
+    "vm-entra-group": (
+        "An Entra group with an empty or non-literal label (part of construct IDs).",
+        "Give each EntraGroup a literal, stable label.",
+    ),
     "grant-condition-version": (
         "A grant with condition_version but no ABAC condition.",
         "Pass the condition too, or drop condition_version.",
@@ -439,7 +433,6 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "A Key Vault reference with no user-assigned identity to read it.",
         "Set registry, runtime_identity, or the reference's identity.",
     ),
-    "identity-lifecycle": ("An unknown identity lifecycle.", "Use All, Init, Main or None."),
     "identity-lifecycle-system": (
         "A lifecycle for a system-assigned identity the app does not have.",
         "Set system_assigned=True or drop the setting.",
@@ -452,17 +445,11 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "A queue scale rule without an identity.",
         "Set runtime_identity or the rule's identity.",
     ),
-    "scale-rule-queue-length": ("A queue scale rule with queue_length < 1.", "Use 1 or more."),
     "dapr-not-enabled": ("A Dapr component on an app without Dapr.", "Set dapr=DaprSpec(...)."),
     "dapr-identity": (
         "A Dapr component without a user-assigned identity on the app.",
         "Set runtime_identity or pass one of the app's identities.",
     ),
-    "name-dapr-component": (
-        "An invalid Dapr component name.",
-        "Use 1-60 lowercase letters, digits and '-'.",
-    ),
-    "app-always-on-sku": ("Always On on a Free or Shared plan.", "Use B1 or higher."),
     "app-setting-name": (
         "An app setting name that is invalid or set twice.",
         "Use letters, digits, '_', '.', ':', '-'; one value per name.",
@@ -479,18 +466,10 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "A web app image that is empty or names a registry host.",
         "Pass '<repository>:<tag>'; the host comes from the registry.",
     ),
-    "app-plan-functions-only": (
-        "A web app on a functions-only plan (Y1, FC1, EP1-EP3).",
-        "Use a Dedicated plan.",
-    ),
     "app-private-registry-pull": (
         "A web app pulling from a registry with public access off, without VNet integration "
         "and image pull over the VNet.",
         "Set virtual_network_subnet_id; keep vnet_image_pull_enabled on.",
-    ),
-    "function-flex-instance-memory": (
-        "A Flex Consumption instance size that does not exist.",
-        "Use 512, 2048 or 4096 MB.",
     ),
     "function-storage-key": (
         "A storage account access key for a function app's host storage.",
@@ -509,7 +488,6 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "A function app on EP1-EP3 (Elastic Premium): its content share needs a key.",
         "Use Flex Consumption (FC1) or a Dedicated plan.",
     ),
-    "function-runtime": ("An unknown Functions runtime.", "Use a listed runtime."),
     "function-trigger": ("A trigger that is not a FunctionTrigger.", "Use FunctionTrigger."),
     "function-host-identity": (
         "A function app with no identity for its host storage.",
@@ -562,7 +540,6 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "A Cosmos DB container or grant scope from another account.",
         "Use the handles this account returned.",
     ),
-    "cosmos-partition-key": ("A partition key path without a leading '/'.", "Use e.g. '/id'."),
     "sql-admin-group": (
         "An EntraOnlySqlServer whose administrator is not an EntraGroup.",
         "Pass administrators=EntraGroup(label=<display name>, object_id=...).",
@@ -606,10 +583,6 @@ _VALIDATION: dict[str, tuple[str, str]] = {
     "config-no-environment": (
         "environments.toml defines no environment.",
         "Add [environments.<name>].",
-    ),
-    "wait-duration": (
-        "A propagation or replication wait (prop or cdktf context) that is not a Go duration.",
-        "Use a duration such as '90s' or '2m', or '0s' to turn the wait off.",
     ),
     "suppression-reason": (
         "guard.suppress() with a reason shorter than 10 characters.",
@@ -665,6 +638,41 @@ _VALIDATION: dict[str, tuple[str, str]] = {
 }
 
 
+_PROVIDER_WHY = (
+    "Terraform refuses it at validate (the provider's own check, cited in README "
+    '"Constraints"); the kit says so at synth, with the construct path.'
+)
+_AZURE_WHY = (
+    "Terraform accepts it; only Azure refuses it, minutes into an apply, or the workload "
+    'misbehaves (source cited in README "Constraints").'
+)
+
+
+def _constraint_rules(known: set[str]) -> list[Rule]:
+    """One row per rule ID of the constraint inventory (constraints/inventory.py)
+    that the table does not list already."""
+    from ..constraints.inventory import inventory
+
+    grouped: dict[str, list] = {}
+    for entry in inventory():
+        if entry.constraint.rule_id not in known:
+            grouped.setdefault(entry.constraint.rule_id, []).append(entry)
+    rules = []
+    for rule_id, entries in grouped.items():
+        first = entries[0].constraint
+        described: dict[str, list[str]] = {}
+        for entry in entries:
+            described.setdefault(entry.constraint.describe(), []).append(entry.where)
+        catches = " ".join(
+            f"{', '.join(where)} that is not {text}." for text, where in described.items()
+        )
+        provider = all(e.constraint.source.kind == "provider" for e in entries)
+        rules.append(
+            Rule(rule_id, "input", catches, _PROVIDER_WHY if provider else _AZURE_WHY, first.fix())
+        )
+    return rules
+
+
 def _name_rules() -> list[Rule]:
     found = [value for value in vars(naming).values() if isinstance(value, NameRule)]
     return [
@@ -679,9 +687,12 @@ def _name_rules() -> list[Rule]:
     ]
 
 
-VALIDATION_RULES: tuple[Rule, ...] = tuple(_name_rules()) + tuple(
+_LISTED: tuple[Rule, ...] = tuple(_name_rules()) + tuple(
     Rule(rule_id, "input", catches, _INPUT_WHY, fix)
     for rule_id, (catches, fix) in _VALIDATION.items()
+)
+VALIDATION_RULES: tuple[Rule, ...] = _LISTED + tuple(
+    _constraint_rules({rule.rule_id for rule in _LISTED})
 )
 
 RULES: dict[str, Rule] = {rule.rule_id: rule for rule in (*GUARD_RULES, *VALIDATION_RULES)}
@@ -718,12 +729,4 @@ TABLE_END = "<!-- guard-rules:end -->"
 
 def update_readme(path: str) -> bool:
     """Replace the table between the markers in `path`; False if it has no markers."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    if TABLE_BEGIN not in text or TABLE_END not in text:
-        return False
-    head, rest = text.split(TABLE_BEGIN, 1)
-    _, tail = rest.split(TABLE_END, 1)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(f"{head}{TABLE_BEGIN}\n{markdown_table()}{TABLE_END}{tail}")
-    return True
+    return replace_between(path, TABLE_BEGIN, TABLE_END, markdown_table())
