@@ -142,9 +142,12 @@ test: $(SETUP_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN) $(VIZ_STAMP) $(MERMAID_ST
 check: synth $(CHECKOV_STAMP)
 	$(PYTHON) -m azure_identity_kit.guard.checkov_gate cdktf.out
 
+# mypy --strict on the package (pyproject.toml [tool.mypy]) against this toolchain's bindings;
+# one cache per toolchain, so switching does not re-check everything.
 lint: $(SETUP_STAMP)
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy --cache-dir .mypy_cache/$(CDK) $(if $(filter cdktn,$(CDK)),--always-true CDKTN)
 
 # `make dist`: the sdist and the wheel into dist/ (python -m build, with the locked setuptools),
 # then the wheel installed into a new, empty venv synthesizes the README's reuse example

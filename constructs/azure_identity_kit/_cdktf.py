@@ -53,6 +53,9 @@ def _choose_toolchain() -> str:
 
 
 TOOLCHAIN = _choose_toolchain()
+CDKTN = TOOLCHAIN == "cdktn"
+"""The fork is loaded. mypy reads `if CDKTN:` as false, or true under `make lint CDK=cdktn`
+(pyproject.toml [tool.mypy]), so each toolchain's imports are checked against its bindings."""
 
 # Speed-ups (README, "Fast synth"). None changes the synthesized JSON (compared
 # byte for byte in tests/test_fast_import.py). Each one is off with its switch
@@ -321,7 +324,8 @@ def _pipeline_assembly_loads(after_start: typing.Callable[[], None]) -> bool:
     node_process = getattr(jsii_process, "_NodeProcess", None)
     provider = getattr(kernel, "provider", None)
     if not (
-        isinstance(provider, jsii_process.ProcessProvider)
+        node_process is not None
+        and isinstance(provider, jsii_process.ProcessProvider)
         and all(hasattr(node_process, name) for name in ("handshake", "send", "_next_message"))
     ):
         return False
@@ -344,7 +348,7 @@ def _pipeline_assembly_loads(after_start: typing.Callable[[], None]) -> bool:
         process._process.stdin.write(json.dumps(request).encode("utf8") + b"\n")
         pending.append((name, version))
     process._process.stdin.flush()
-    atexit.register(lambda: started and finish_start())  # nothing asked the kernel anything
+    atexit.register(lambda: finish_start() if started else None)  # nothing asked the kernel
     preloaded = set(pending)
     global PIPELINED_ASSEMBLIES
     PIPELINED_ASSEMBLIES = tuple(name for name, _ in pending)
@@ -369,18 +373,18 @@ def _pipeline_assembly_loads(after_start: typing.Callable[[], None]) -> bool:
                     f"off): {response.get('error', response)}"
                 )
 
-    def send_after_loads(request, response_type):
+    def send_after_loads(request: typing.Any, response_type: typing.Any) -> typing.Any:
         drain()
         del process.send  # jsii's own send from now on
         return send(request, response_type)
 
-    def load_sent_ahead(request):
+    def load_sent_ahead(request: LoadRequest) -> typing.Any:
         if (request.name, request.version) in preloaded:
             return None  # jsii ignores the response; drain() reads it
         return load(request)
 
     process.send = send_after_loads
-    provider.load = load_sent_ahead
+    provider.load = load_sent_ahead  # type: ignore[method-assign]  # the patch is the point
     return True
 
 
@@ -395,7 +399,12 @@ def _typing_with_cached_stub_hints() -> types.ModuleType:
     resolve = typing.get_type_hints
     known: dict[object, dict[str, typing.Any]] = {}
 
-    def get_type_hints(obj, globalns=None, localns=None, include_extras=False):
+    def get_type_hints(
+        obj: object,
+        globalns: dict[str, typing.Any] | None = None,
+        localns: typing.Mapping[str, object] | None = None,
+        include_extras: bool = False,
+    ) -> dict[str, typing.Any]:
         if (
             globalns is None
             and localns is None
@@ -408,7 +417,7 @@ def _typing_with_cached_stub_hints() -> types.ModuleType:
             return hints
         return resolve(obj, globalns, localns, include_extras)
 
-    cached.get_type_hints = get_type_hints  # type: ignore[attr-defined]
+    cached.__dict__["get_type_hints"] = get_type_hints
     return cached
 
 
@@ -438,14 +447,14 @@ def tune_bindings(module: types.ModuleType) -> None:
     module = getattr(module, "_private", module)
     namespace = module.__dict__
     if _CACHED_TYPING is not None and namespace.get("typing") is typing:
-        module.typing = _CACHED_TYPING  # type: ignore[attr-defined]
+        namespace["typing"] = _CACHED_TYPING
     check = namespace.get("check_type")
     # cdktf's bindings define check_type per module; cdktn's import jsii's shared one.
     if _skip_type_checks and getattr(check, "__module__", None) in (
         module.__name__,
         "jsii._type_checking",
     ):
-        module.check_type = _no_type_check  # type: ignore[attr-defined]
+        namespace["check_type"] = _no_type_check
 
 
 def skip_type_checks() -> None:
@@ -468,7 +477,10 @@ _start_jsii_kernel()
 
 import weakref  # noqa: E402
 
-_CDK = importlib.import_module(TOOLCHAIN)
+if CDKTN:
+    import cdktn as _CDK
+else:
+    import cdktf as _CDK
 Annotations = _CDK.Annotations
 App = _CDK.App
 Aspects = _CDK.Aspects
@@ -520,14 +532,15 @@ _STRING_TOKENS: dict[str, bool] = {}
 _STRING_TOKENS_MAX = 100_000
 
 
-def object_key(obj: typing.Any) -> str:
+def object_key(obj: IConstruct) -> str:
     """A stable key for a jsii object, read without a round trip: its reference
     in the kernel. A Python proxy is not stable: an object made in Node may get
     a new proxy on every read (e.g. the App from Testing.app())."""
-    return obj.__jsii_ref__.ref
+    ref: str = typing.cast(typing.Any, obj).__jsii_ref__.ref  # set by jsii, not in its stubs
+    return ref
 
 
-def depends_on_address(element: typing.Any) -> str:
+def depends_on_address(element: TerraformResource | TerraformDataSource) -> str:
     """The `depends_on` entry for a resource or data source added after it was
     built: its bare address, `<terraform_resource_type>.<friendly_unique_id>`
     (`data.` before it for a data source), the form Terraform's JSON syntax
@@ -552,17 +565,19 @@ def depends_on_address(element: typing.Any) -> str:
     return address
 
 
-_ADDRESSES: weakref.WeakKeyDictionary[typing.Any, str] = weakref.WeakKeyDictionary()
+_ADDRESSES: weakref.WeakKeyDictionary[TerraformResource | TerraformDataSource, str] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def resolve(scope: typing.Any, value: typing.Any) -> typing.Any:
+def resolve(scope: IConstruct, value: typing.Any) -> typing.Any:
     """`value` with its tokens resolved as synthesis resolves them in `scope`
     (cdktf's Tokenization.resolve with its default resolver)."""
     resolver = _CDK.DefaultTokenResolver(_CDK.StringConcat())
     return _CDK.Tokenization.resolve(value, scope=scope, resolver=resolver)
 
 
-def resource_type(element: typing.Any) -> str:
+def resource_type(element: TerraformResource | TerraformDataSource) -> str:
     """`element.terraform_resource_type`, read once per generated provider class:
     a generated class passes its own `TF_RESOURCE_TYPE` constant to its base
     constructor, so every instance has that type. A class without the constant
@@ -572,7 +587,7 @@ def resource_type(element: typing.Any) -> str:
     cls = type(element)
     known = _TYPES.get(cls)
     if known is None:
-        known = getattr(cls, "TF_RESOURCE_TYPE", None)  # jsii static read
+        known = typing.cast(str | None, getattr(cls, "TF_RESOURCE_TYPE", None))  # jsii static read
         if known is None:
             return element.terraform_resource_type
         _TYPES[cls] = known
@@ -583,6 +598,7 @@ _TYPES: dict[type, str] = {}
 
 
 __all__ = [
+    "CDKTN",
     "TOOLCHAIN",
     "depends_on_address",
     "resource_type",

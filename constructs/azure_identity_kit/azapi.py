@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._cdktf import (
-    TOOLCHAIN,
+    CDKTN,
     Construct,
     TerraformProvider,
     TerraformResource,
@@ -26,9 +26,8 @@ from ._cdktf import (
 from .stack_scope import one_per_stack
 
 _PROVIDER_ID = "azapi"
-TYPED = TOOLCHAIN == "cdktn"
 
-if TYPED:
+if CDKTN:
     from cdktn_provider_azapi import provider as _typed_provider
     from cdktn_provider_azapi import resource_action as _typed_action
 
@@ -38,8 +37,8 @@ if TYPED:
     # provider source namespaces case-insensitively: the same provider as azure/azapi).
     AZAPI_SOURCE = "Azure/azapi"
     AZAPI_VERSION = "2.13.0"
-    _ProviderBase: type = _typed_provider.AzapiProvider
-    _ActionBase: type = _typed_action.ResourceAction
+    _ProviderBase = _typed_provider.AzapiProvider
+    _ActionBase = _typed_action.ResourceAction
 else:
     AZAPI_SOURCE = "azure/azapi"
     AZAPI_VERSION = "2.4.0"
@@ -52,12 +51,12 @@ _GENERIC_METADATA = {"provider_name": "azapi", "provider_version_constraint": AZ
 _PROVIDERS: weakref.WeakKeyDictionary[TerraformStack, AzapiProvider] = weakref.WeakKeyDictionary()
 
 
-class AzapiProvider(_ProviderBase):  # type: ignore[misc,valid-type]
+class AzapiProvider(_ProviderBase):
     """`provider "azapi"`. Authentication comes from the environment, like azurerm.
     `config` takes the provider's argument names (use_oidc, use_cli, client_id, ...)."""
 
     def __init__(self, scope: Construct, construct_id: str = _PROVIDER_ID, **config: Any) -> None:
-        if TYPED:
+        if CDKTN:
             super().__init__(scope, construct_id, **config)
             return
         super().__init__(
@@ -76,7 +75,7 @@ class AzapiProvider(_ProviderBase):  # type: ignore[misc,valid-type]
         return one_per_stack(scope, _PROVIDER_ID, _PROVIDERS, AzapiProvider)
 
 
-class AzapiResourceAction(_ActionBase):  # type: ignore[misc,valid-type]
+class AzapiResourceAction(_ActionBase):
     """`azapi_resource_action`: one REST call (here: a PATCH) against a resource."""
 
     def __init__(
@@ -96,12 +95,9 @@ class AzapiResourceAction(_ActionBase):  # type: ignore[misc,valid-type]
             if replace_triggered_by
             else None
         )
-        common = {
-            "provider": AzapiProvider.of(scope),
-            "depends_on": list(depends_on) or None,
-            "lifecycle": lifecycle,
-        }
-        if TYPED:
+        provider = AzapiProvider.of(scope)
+        dependencies = list(depends_on) or None
+        if CDKTN:
             super().__init__(
                 scope,
                 construct_id,
@@ -109,7 +105,9 @@ class AzapiResourceAction(_ActionBase):  # type: ignore[misc,valid-type]
                 resource_id=resource_id,
                 method=method,
                 body=dict(body),
-                **common,
+                provider=provider,
+                depends_on=dependencies,
+                lifecycle=lifecycle,
             )
             return
         super().__init__(
@@ -117,7 +115,9 @@ class AzapiResourceAction(_ActionBase):  # type: ignore[misc,valid-type]
             construct_id,
             terraform_resource_type="azapi_resource_action",
             terraform_generator_metadata=_GENERIC_METADATA,
-            **common,
+            provider=provider,
+            depends_on=dependencies,
+            lifecycle=lifecycle,
         )
         self.add_override("type", resource_type)
         self.add_override("resource_id", resource_id)

@@ -25,10 +25,11 @@ import os
 import pkgutil
 import sys
 import types
+from typing import Any
 
 # _cdktf first: it starts jsii's Node kernel, which then loads the provider's
 # JavaScript lazily too (see _cdktf.py); tune_bindings caches type hints.
-from ._cdktf import EAGER_ENV, TOOLCHAIN, tune_bindings
+from ._cdktf import CDKTN, EAGER_ENV, TOOLCHAIN, tune_bindings
 
 PACKAGE = {"cdktf": "cdktf_cdktf_provider_azurerm", "cdktn": "cdktn_provider_azurerm"}[TOOLCHAIN]
 # The azurerm provider major version the bindings are generated for.
@@ -47,9 +48,6 @@ def _install_light_parent() -> None:
         return
     parent = importlib.util.module_from_spec(spec)
     search_path = list(spec.submodule_search_locations)
-    parent.__all__ = sorted(
-        info.name for info in pkgutil.iter_modules(search_path) if not info.name.startswith("_")
-    )
 
     def __getattr__(name: str) -> types.ModuleType:
         if name.startswith("__"):
@@ -61,68 +59,128 @@ def _install_light_parent() -> None:
         tune_bindings(module)
         return module
 
-    parent.__getattr__ = __getattr__
-    parent.__azure_identity_kit_light__ = True  # what an import changed (README)
+    # A module's attributes are its __dict__ (PEP 562 looks __getattr__ up there too).
+    vars(parent).update(
+        __all__=sorted(
+            info.name for info in pkgutil.iter_modules(search_path) if not info.name.startswith("_")
+        ),
+        __getattr__=__getattr__,
+        __azure_identity_kit_light__=True,  # what an import changed (README)
+    )
     sys.modules[PACKAGE] = parent
 
 
 _install_light_parent()
-# The import below names the loaded toolchain's provider package through this
-# alias, so that list stays one line per resource type for both toolchains.
+# The loaded provider package under one name (README "What importing the kit changes").
 sys.modules[f"{__name__}_bindings"] = importlib.import_module(PACKAGE)
 
-# Only what the kit uses. Adding a resource type means adding one line here.
-from .azurerm_bindings import (  # noqa: E402  (the alias above)
-    container_app,
-    container_app_environment,
-    container_app_environment_dapr_component,
-    container_group,
-    container_registry,
-    cosmosdb_account,
-    cosmosdb_sql_container,
-    cosmosdb_sql_database,
-    cosmosdb_sql_role_assignment,
-    data_azurerm_client_config,
-    data_azurerm_resource_group,
-    data_azurerm_user_assigned_identity,
-    federated_identity_credential,
-    function_app_flex_consumption,
-    key_vault,
-    linux_function_app,
-    linux_virtual_machine,
-    linux_web_app,
-    log_analytics_workspace,
-    monitor_diagnostic_setting,
-    mssql_database,
-    mssql_firewall_rule,
-    mssql_server,
-    mssql_server_extended_auditing_policy,
-    nat_gateway,
-    nat_gateway_public_ip_association,
-    network_interface,
-    network_security_group,
-    policy_definition,
-    private_dns_a_record,
-    private_dns_zone,
-    private_dns_zone_virtual_network_link,
-    private_endpoint,
-    provider,
-    public_ip,
-    resource_group,
-    resource_group_policy_assignment,
-    resource_policy_exemption,
-    role_assignment,
-    service_plan,
-    storage_account,
-    storage_container,
-    subnet,
-    subnet_nat_gateway_association,
-    subnet_network_security_group_association,
-    subscription_policy_assignment,
-    user_assigned_identity,
-    virtual_machine_extension,
-    virtual_network,
-)
+# Only what the kit uses. Adding a resource type means adding one line to each list (the
+# two toolchains' packages; `make lint` and `make lint CDK=cdktn` check each against its
+# bindings) and to __all__.
+if CDKTN:
+    from cdktn_provider_azurerm import (
+        container_app,
+        container_app_environment,
+        container_app_environment_dapr_component,
+        container_group,
+        container_registry,
+        cosmosdb_account,
+        cosmosdb_sql_container,
+        cosmosdb_sql_database,
+        cosmosdb_sql_role_assignment,
+        data_azurerm_client_config,
+        data_azurerm_resource_group,
+        data_azurerm_user_assigned_identity,
+        federated_identity_credential,
+        function_app_flex_consumption,
+        key_vault,
+        linux_function_app,
+        linux_virtual_machine,
+        linux_web_app,
+        log_analytics_workspace,
+        monitor_diagnostic_setting,
+        mssql_database,
+        mssql_firewall_rule,
+        mssql_server,
+        mssql_server_extended_auditing_policy,
+        nat_gateway,
+        nat_gateway_public_ip_association,
+        network_interface,
+        network_security_group,
+        policy_definition,
+        private_dns_a_record,
+        private_dns_zone,
+        private_dns_zone_virtual_network_link,
+        private_endpoint,
+        provider,
+        public_ip,
+        resource_group,
+        resource_group_policy_assignment,
+        resource_policy_exemption,
+        role_assignment,
+        service_plan,
+        storage_account,
+        storage_container,
+        subnet,
+        subnet_nat_gateway_association,
+        subnet_network_security_group_association,
+        subscription_policy_assignment,
+        user_assigned_identity,
+        virtual_machine_extension,
+        virtual_network,
+    )
+else:
+    from cdktf_cdktf_provider_azurerm import (
+        container_app,
+        container_app_environment,
+        container_app_environment_dapr_component,
+        container_group,
+        container_registry,
+        cosmosdb_account,
+        cosmosdb_sql_container,
+        cosmosdb_sql_database,
+        cosmosdb_sql_role_assignment,
+        data_azurerm_client_config,
+        data_azurerm_resource_group,
+        data_azurerm_user_assigned_identity,
+        federated_identity_credential,
+        function_app_flex_consumption,
+        key_vault,
+        linux_function_app,
+        linux_virtual_machine,
+        linux_web_app,
+        log_analytics_workspace,
+        monitor_diagnostic_setting,
+        mssql_database,
+        mssql_firewall_rule,
+        mssql_server,
+        mssql_server_extended_auditing_policy,
+        nat_gateway,
+        nat_gateway_public_ip_association,
+        network_interface,
+        network_security_group,
+        policy_definition,
+        private_dns_a_record,
+        private_dns_zone,
+        private_dns_zone_virtual_network_link,
+        private_endpoint,
+        provider,
+        public_ip,
+        resource_group,
+        resource_group_policy_assignment,
+        resource_policy_exemption,
+        role_assignment,
+        service_plan,
+        storage_account,
+        storage_container,
+        subnet,
+        subnet_nat_gateway_association,
+        subnet_network_security_group_association,
+        subscription_policy_assignment,
+        user_assigned_identity,
+        virtual_machine_extension,
+        virtual_network,
+    )
 
 for _name, _module in list(sys.modules.items()):
     if _name.startswith(PACKAGE + "."):
@@ -226,3 +284,10 @@ COSMOS_LOCAL_AUTH_OFF: dict[str, bool] = (
 # r/container_app); azurerm 4 has no identity on any scale rule, so the kit adds
 # identity-authenticated scale rules there with an azapi PATCH (container_app.py).
 SCALE_RULE_IDENTITY_NATIVE = AZURERM_MAJOR >= 5
+
+
+def scale_rule_identity(identity_id: str) -> dict[str, Any]:
+    """Keyword arguments of `ContainerAppTemplateCustomScaleRule` that name the identity
+    KEDA authenticates with: azurerm 5's `identity_id`; azurerm 4 has none (the kit then
+    PATCHes the rules with azapi, and does not build this block)."""
+    return {"identity_id": identity_id} if SCALE_RULE_IDENTITY_NATIVE else {}

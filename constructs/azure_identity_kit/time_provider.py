@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import weakref
 
-from ._cdktf import TOOLCHAIN, Construct, TerraformStack, tune_bindings
+from ._cdktf import CDKTN, Construct, TerraformStack, tune_bindings
 from .stack_scope import one_per_stack
 
-if TOOLCHAIN == "cdktn":
+if CDKTN:
     from cdktn_provider_time import provider, sleep
 else:
     from cdktf_cdktf_provider_time import provider, sleep
@@ -23,7 +23,7 @@ else:
 tune_bindings(provider)
 tune_bindings(sleep)
 
-TIME_VERSION = "0.14.2" if TOOLCHAIN == "cdktn" else "0.13.1"
+TIME_VERSION = "0.14.2" if CDKTN else "0.13.1"
 """The time provider version the loaded bindings pin (required_providers)."""
 _PROVIDER_ID = "time"
 _PROVIDERS: weakref.WeakKeyDictionary[TerraformStack, provider.TimeProvider] = (
