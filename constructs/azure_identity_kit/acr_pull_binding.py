@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ._cdktf import Construct, TerraformResource, is_token
 from .azurerm import container_registry
-from .errors import KitValidationError
+from .errors import ChildPath, KitValidationError
 from .identity import (
     AnyUserAssignedIdentity,
     Grant,
@@ -59,7 +59,9 @@ class RegistryRef:
         return GrantTarget(name=self.name, resource_id=self.resource_id, network=self.network)
 
 
-def check_image_registry(path: str, login_server: str, images: Mapping[str, str]) -> None:
+def check_image_registry(
+    path: str | ChildPath, login_server: str, images: Mapping[str, str]
+) -> None:
     """Refuse an image (container name -> image) from another Azure Container
     Registry: the workload's registry credential, its pull identity, is for
     `login_server` only, so that pull has no credentials and the revision or

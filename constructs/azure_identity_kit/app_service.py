@@ -11,10 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
-from ._cdktf import Construct, TerraformResource
-from .azurerm import service_plan
+from ._cdktf import Construct
+from .azurerm import (
+    function_app_flex_consumption,
+    linux_function_app,
+    linux_web_app,
+    service_plan,
+)
 from .constraints import (
     CrossField,
     Format,
@@ -22,6 +27,7 @@ from .constraints import (
     Range,
     azure,
     checked,
+    constrained,
     cross_field,
     enforce,
     is_unknown,
@@ -35,7 +41,7 @@ from .constraints.common import (
     subnet_id,
     vault_mismatch,
 )
-from .errors import KitValidationError, child_path, remember_path
+from .errors import ChildPath, KitValidationError, child_path, remember_path
 from .identity import AnyUserAssignedIdentity, GrantTarget, ManagedIdentities
 from .naming import APP_SERVICE, SERVICE_PLAN, check_name
 from .workload_identity import (
@@ -95,19 +101,66 @@ HEALTH_CHECK_PATH = Format(
 WAIT = duration("wait-duration")
 
 
-def _plan_sku(props: Any) -> str | None:
+class SiteProps(Protocol):
+    """The props fields `LinuxSiteBase` and SITE_RULES read: what the props of a web app
+    and of a function app share."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def resource_group_name(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def service_plan(self) -> ServicePlanRef | LinuxServicePlan: ...
+    @property
+    def runtime_identity(self) -> AnyUserAssignedIdentity | None: ...
+    @property
+    def system_assigned(self) -> bool: ...
+    @property
+    def user_assigned(self) -> Sequence[AnyUserAssignedIdentity]: ...
+    @property
+    def app_settings(self) -> Mapping[str, str]: ...
+    @property
+    def key_vault_references(self) -> Sequence[AppKeyVaultReference]: ...
+    @property
+    def key_vault_reference_identity(self) -> IdentityChoice: ...
+    @property
+    def public_network_access_enabled(self) -> bool: ...
+    @property
+    def virtual_network_subnet_id(self) -> str | None: ...
+    @property
+    def vnet_route_all_enabled(self) -> bool: ...
+    @property
+    def always_on(self) -> bool: ...
+    @property
+    def health_check_path(self) -> str | None: ...
+    @property
+    def tags(self) -> Mapping[str, str]: ...
+
+
+SitePropsT = TypeVar("SitePropsT", bound=SiteProps)
+SiteResource = (
+    linux_web_app.LinuxWebApp
+    | linux_function_app.LinuxFunctionApp
+    | function_app_flex_consumption.FunctionAppFlexConsumption
+)
+"""The resource a Linux site is."""
+
+
+def _plan_sku(props: SiteProps) -> str | None:
     sku = plan_ref(props.service_plan).sku_name
     return None if is_unknown(sku) else sku
 
 
-def _always_on(props: Any) -> str | None:
+def _always_on(props: SiteProps) -> str | None:
     sku = _plan_sku(props)
     if props.always_on and sku in FREE_AND_SHARED_SKUS:
         return f"Always On is not available on the {sku} plan."
     return None
 
 
-def _vnet_integration(props: Any) -> str | None:
+def _vnet_integration(props: SiteProps) -> str | None:
     sku = _plan_sku(props)
     if props.virtual_network_subnet_id is not None and sku in NO_VNET_INTEGRATION_SKUS:
         return f"the {sku} plan has no VNet integration (virtual_network_subnet_id)."
@@ -144,22 +197,26 @@ _KEY_MARKERS = re.compile(r"AccountKey=|SharedAccessSignature=|[?&]sig=", re.IGN
 class ServicePlanRef:
     """An App Service plan: the kit decides and refuses hosting models by its SKU."""
 
-    resource_id: str = checked(
-        ResourceId(
-            "app-service-plan-id",
-            provider(
-                "internal/services/appservice/linux_web_app_resource.go",
-                "service_plan_id commonids.ValidateAppServicePlanID",
-            ),
-            namespace="Microsoft.Web",
-            types=("serverFarms",),
+    resource_id: str = field(
+        metadata=constrained(
+            ResourceId(
+                "app-service-plan-id",
+                provider(
+                    "internal/services/appservice/linux_web_app_resource.go",
+                    "service_plan_id commonids.ValidateAppServicePlanID",
+                ),
+                namespace="Microsoft.Web",
+                types=("serverFarms",),
+            )
         )
     )
-    sku_name: str = checked(
-        OneOf(
-            "app-plan-sku",
-            azure("https://learn.microsoft.com/azure/app-service/overview-hosting-plans"),
-            values=PLAN_SKUS,
+    sku_name: str = field(
+        metadata=constrained(
+            OneOf(
+                "app-plan-sku",
+                azure("https://learn.microsoft.com/azure/app-service/overview-hosting-plans"),
+                values=PLAN_SKUS,
+            )
         )
     )
     """The plan's SKU as Azure names it, e.g. 'B1', 'P0v3', 'P1v3', 'FC1' (the kit decides
@@ -262,13 +319,15 @@ class AppKeyVaultReference:
 
     setting: str
     """App setting name the code reads, e.g. 'API_CONFIG'."""
-    secret_uri: str = checked(
-        secret_uri(
-            "keyvault-secret-uri",
-            azure(
-                "https://learn.microsoft.com/azure/app-service/app-service-key-vault-references"
-                "#understand-source-app-settings-from-key-vault"
-            ),
+    secret_uri: str = field(
+        metadata=constrained(
+            secret_uri(
+                "keyvault-secret-uri",
+                azure(
+                    "https://learn.microsoft.com/azure/app-service/app-service-key-vault-references"
+                    "#understand-source-app-settings-from-key-vault"
+                ),
+            )
         )
     )
     """Versionless secret URI, e.g. f"{vault.vault_uri}secrets/api-config" (picks up rotations)."""
@@ -288,16 +347,19 @@ def holds_key(value: object) -> bool:
     return isinstance(value, str) and bool(_KEY_MARKERS.search(value))
 
 
-class LinuxSiteBase(WorkloadIdentityMixin, Construct):
+class LinuxSiteBase(WorkloadIdentityMixin, Construct, Generic[SitePropsT]):
     """One Linux site with the kit's identity guarantees. Subclasses set
     `site_kind` and implement `_create_site`; they may extend `_validate`,
-    `_prepare` (before the site: pulls, host-storage grants) and `_settings`."""
+    `_prepare` (before the site: pulls, host-storage grants) and `_settings`.
+    Generic in its props class (a SiteProps)."""
 
     site_kind = "app"
     reserved_settings: tuple[str, ...] = ()
     """Settings the construct writes itself (refused in app_settings)."""
+    props: SitePropsT
+    resource: SiteResource
 
-    def __init__(self, scope: Construct, construct_id: str, props: Any) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: SitePropsT) -> None:
         path = child_path(scope, construct_id)
         self._validate(path, props)
         super().__init__(scope, construct_id)
@@ -309,18 +371,19 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
 
         # Key Vault references are resolved by one user-assigned identity for the
         # whole app; it is granted before the app exists.
-        self.key_vault_reference_identity = self._reference_identity(props)
+        reader = self.key_vault_reference_identity = self._reference_identity(props)
         self.key_vault_grants = [
             grant
             for grant in (
                 grant_secret_read(
-                    self.key_vault_reference_identity,
+                    reader,
                     ref.vault,
                     ref.secret_name,
                     f"{self.site_kind.capitalize()} '{props.name}' resolves Key Vault "
                     f"reference '{ref.setting}'",
                 )
                 for ref in props.key_vault_references
+                if reader is not None  # there is one when there are references (_validate)
             )
             if grant is not None  # None: granted outside this stack
         ]
@@ -343,32 +406,32 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
         self._finish(props)
 
     # Hooks --------------------------------------------------------------------
-    def _prepare(self, props: Any) -> None:
+    def _prepare(self, props: SitePropsT) -> None:
         """Before the site: grants the platform needs at start."""
 
     def _platform_identities(self) -> list[AnyUserAssignedIdentity]:
         return []
 
-    def _settings(self, props: Any) -> dict[str, str]:
+    def _settings(self, props: SitePropsT) -> dict[str, str]:
         """Settings the subclass writes (identity-based connections)."""
         return {}
 
-    def _finish(self, props: Any) -> None:
+    def _finish(self, props: SitePropsT) -> None:
         """After the site: what needs its ID or its system-assigned identity."""
 
-    def _create_site(self, props: Any, app_settings: dict[str, str]) -> TerraformResource:
+    def _create_site(self, props: SitePropsT, app_settings: dict[str, str]) -> SiteResource:
         raise NotImplementedError
 
     # Shared pieces ----------------------------------------------------------------
-    def _reference_identity(self, props: Any) -> AnyUserAssignedIdentity | None:
+    def _reference_identity(self, props: SitePropsT) -> AnyUserAssignedIdentity | None:
         chosen = props.key_vault_reference_identity
-        if chosen is not None:
+        if chosen is not None and not isinstance(chosen, str):  # a string: refused (_validate)
             return chosen
         if not props.key_vault_references:
             return None
         return self.runtime_identity or self.pull_identity
 
-    def _app_settings(self, props: Any) -> dict[str, str]:
+    def _app_settings(self, props: SitePropsT) -> dict[str, str]:
         settings = dict(props.app_settings)
         for ref in props.key_vault_references:
             settings[ref.setting] = key_vault_reference(ref.secret_uri)
@@ -376,7 +439,7 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
         settings.update(self.runtime_env())
         return settings
 
-    def site_arguments(self, props: Any, app_settings: Mapping[str, str]) -> dict[str, Any]:
+    def site_arguments(self, props: SitePropsT, app_settings: Mapping[str, str]) -> dict[str, Any]:
         """Arguments every Linux site resource takes, the same for each: identity,
         Key Vault reference identity, no publishing credentials, HTTPS only."""
         return dict(
@@ -399,7 +462,7 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
             depends_on=self._startup_depends_on(self.identities.user_assigned),
         )
 
-    def site_config_arguments(self, props: Any) -> dict[str, Any]:
+    def site_config_arguments(self, props: SitePropsT) -> dict[str, Any]:
         """site_config arguments every Linux site takes: no FTP(S), TLS 1.2 for app
         and SCM, HTTP/2, no remote debugging; with VNet integration, all outbound
         traffic through the VNet."""
@@ -418,10 +481,10 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
 
     @property
     def default_hostname(self) -> str:
-        return self.resource.default_hostname  # type: ignore[attr-defined]
+        return self.resource.default_hostname
 
     # Validation -----------------------------------------------------------------
-    def _validate(self, path: str, props: Any) -> None:
+    def _validate(self, path: str | ChildPath, props: SitePropsT) -> None:
         check_name(APP_SERVICE, props.name, path)
         enforce(path, props)
         enforce(path, plan_ref(props.service_plan), "service_plan.")
@@ -451,12 +514,12 @@ class LinuxSiteBase(WorkloadIdentityMixin, Construct):
         _validate_settings(path, props, self.reserved_settings)
 
 
-def vnet_integrated(props: Any) -> bool:
+def vnet_integrated(props: SiteProps) -> bool:
     """The app has regional VNet integration (its outbound traffic leaves through a subnet)."""
     return props.virtual_network_subnet_id is not None
 
 
-def _validate_settings(path: str, props: Any, reserved: Sequence[str]) -> None:
+def _validate_settings(path: str | ChildPath, props: SiteProps, reserved: Sequence[str]) -> None:
     refuse_client_id_override(
         path, "azure-client-id-conflict", "app_settings", props.app_settings, props.runtime_identity
     )

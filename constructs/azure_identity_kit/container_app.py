@@ -4,9 +4,9 @@ identities, in the order Azure needs them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar, cast
 
 from ._cdktf import Annotations, Construct, TerraformResourceLifecycle
 from .acr_pull_binding import RegistryRef, check_image_registry
@@ -16,6 +16,7 @@ from .azurerm import (
     container_app,
     container_app_environment_dapr_component,
     container_registry,
+    scale_rule_identity,
 )
 from .constraints import (
     CrossField,
@@ -26,6 +27,7 @@ from .constraints import (
     azure,
     check_argument,
     checked,
+    constrained,
     cross_field,
     enforce,
     is_unknown,
@@ -40,9 +42,10 @@ from .constraints.common import (
     secret_uri,
     vault_mismatch,
 )
-from .errors import KitValidationError, child_path, remember_path
+from .errors import ChildPath, KitValidationError, child_path, remember_path
 from .identity import (
     AnyUserAssignedIdentity,
+    Grant,
     GrantTarget,
     ManagedIdentities,
     add_depends_on,
@@ -67,6 +70,7 @@ STORAGE_BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
 # validates bodies with, in tests/test_azapi_bodies.py).
 CONTAINER_APPS_API = "Microsoft.App/containerApps@2025-01-01"
 LIFECYCLES = ("All", "Init", "Main", "None")
+_BlockT = TypeVar("_BlockT")
 
 # Where Container Apps' limits come from.
 _CA_HELPERS = "internal/services/containerapps/helpers/container_apps.go"
@@ -160,23 +164,27 @@ _SECRET_NAME_IN_VAULT = Format(
 class KeyVaultSecretRef:
     """An app secret that Container Apps reads from Key Vault with a managed identity."""
 
-    name: str = checked(
-        Format(
-            "secret-name",
-            # azurerm has validate.SecretName for it, but `secret` is a set of blocks whose
-            # identity is a reference: Terraform cannot see the element at validate and the
-            # check never runs (the real-provider oracle, tests/constraints): only Azure
-            # refuses it.
-            _SECRETS,
-            pattern=re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,251}[a-z0-9])?$"),
-            description="a container app secret name: 1-253 lowercase letters, digits and '-', "
-            "starting and ending alphanumeric",
+    name: str = field(
+        metadata=constrained(
+            Format(
+                "secret-name",
+                # azurerm has validate.SecretName for it, but `secret` is a set of blocks whose
+                # identity is a reference: Terraform cannot see the element at validate and the
+                # check never runs (the real-provider oracle, tests/constraints): only Azure
+                # refuses it.
+                _SECRETS,
+                pattern=re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,251}[a-z0-9])?$"),
+                description="a container app secret name: 1-253 lowercase letters, digits and '-', "
+                "starting and ending alphanumeric",
+            )
         )
     )
     """App secret name: lowercase letters, digits and '-'."""
-    key_vault_secret_id: str = checked(
-        # NestedItemIdWithOptionalVersion in azurerm: never run, as for `name`.
-        secret_uri("keyvault-secret-uri", _SECRETS)
+    key_vault_secret_id: str = field(
+        metadata=constrained(
+            # NestedItemIdWithOptionalVersion in azurerm: never run, as for `name`.
+            secret_uri("keyvault-secret-uri", _SECRETS)
+        )
     )
     """Versionless secret URI, e.g. f"{vault.vault_uri}secrets/api-config"."""
     vault: GrantTarget
@@ -194,14 +202,16 @@ class IdentitySetting:
     """Which containers may use an identity (Container Apps `identitySettings`)."""
 
     identity: AnyUserAssignedIdentity | Literal["system"]
-    lifecycle: str = checked(
-        OneOf(
-            "identity-lifecycle",
-            azure(
-                "https://learn.microsoft.com/azure/templates/microsoft.app/2025-01-01/"
-                "containerapps#identitysettings"
-            ),
-            values=LIFECYCLES,
+    lifecycle: str = field(
+        metadata=constrained(
+            OneOf(
+                "identity-lifecycle",
+                azure(
+                    "https://learn.microsoft.com/azure/templates/microsoft.app/2025-01-01/"
+                    "containerapps#identitysettings"
+                ),
+                values=LIFECYCLES,
+            )
         )
     )
     """`All`, `Init` (init containers only), `Main` (main containers only) or `None`."""
@@ -255,7 +265,7 @@ class DaprSpec:
 
 @dataclass(frozen=True)
 class IngressSpec:
-    target_port: int = checked(_PORT)
+    target_port: int = field(metadata=constrained(_PORT))
     """Port the container listens on, 1-65535."""
     external: bool = True
     """Reachable from outside the environment. Default: True."""
@@ -319,12 +329,14 @@ class ContainerAppWithIdentityProps:
     resource_group_name: str
     location: str
     """Location for identities the construct creates (the app follows its environment)."""
-    container_app_environment_id: str = checked(
-        ResourceId(
-            "container-app-environment-id",
-            provider(_CA_RESOURCE, "managedenvironments.ValidateManagedEnvironmentID"),
-            namespace="Microsoft.App",
-            types=("managedEnvironments",),
+    container_app_environment_id: str = field(
+        metadata=constrained(
+            ResourceId(
+                "container-app-environment-id",
+                provider(_CA_RESOURCE, "managedenvironments.ValidateManagedEnvironmentID"),
+                namespace="Microsoft.App",
+                types=("managedEnvironments",),
+            )
         )
     )
     """The environment's resource ID (usually `environment.id`)."""
@@ -405,6 +417,8 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
     """
 
     no_identity_problem = "The app has no runtime identity to grant a role to."
+    props: ContainerAppWithIdentityProps
+    resource: container_app.ContainerApp
 
     def __init__(
         self, scope: Construct, construct_id: str, props: ContainerAppWithIdentityProps
@@ -455,7 +469,10 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
             template=container_app.ContainerAppTemplate(
                 min_replicas=props.min_replicas,
                 max_replicas=props.max_replicas,
-                container=[self._container_block(spec, "Main") for spec in props.containers],
+                container=[
+                    self._container_block(spec, "Main", container_app.ContainerAppTemplateContainer)
+                    for spec in props.containers
+                ],
                 init_container=[
                     self._container_block(
                         spec, "Init", container_app.ContainerAppTemplateInitContainer
@@ -499,11 +516,12 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
             ],
         )
 
-    def _container_block(self, spec: ContainerSpec, stage: str, block_class=None):
+    def _container_block(
+        self, spec: ContainerSpec, stage: str, block_class: Callable[..., _BlockT]
+    ) -> _BlockT:
         """Main containers get AZURE_CLIENT_ID when the runtime identity's lifecycle
         is Main or All; init containers when it is Init or All."""
-        block_class = block_class or container_app.ContainerAppTemplateContainer
-        env_class = (
+        env_class: Callable[..., object] = (
             container_app.ContainerAppTemplateInitContainerEnv
             if stage == "Init"
             else container_app.ContainerAppTemplateContainerEnv
@@ -529,7 +547,10 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
         return [self._secret_identity(ref) for ref in self.props.key_vault_secrets]
 
     def _secret_identity(self, ref: KeyVaultSecretRef) -> AnyUserAssignedIdentity:
-        return ref.identity or self.pull_identity or self.runtime_identity  # type: ignore[return-value]
+        chosen = None if isinstance(ref.identity, str) else ref.identity  # a string: refused
+        identity = chosen or self.pull_identity or self.runtime_identity
+        assert identity is not None  # else _validate refused the reference
+        return identity
 
     def _key_vault_secret(self, ref: KeyVaultSecretRef) -> container_app.ContainerAppSecret:
         identity = self._secret_identity(ref)
@@ -550,12 +571,16 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
         )
 
     # Identity lifecycle (azapi) ---------------------------------------------
-    def _lifecycles(self, props: ContainerAppWithIdentityProps) -> list[list]:
+    def _lifecycles(
+        self, props: ContainerAppWithIdentityProps
+    ) -> list[list[AnyUserAssignedIdentity | str]]:
         """[identity or "system", lifecycle] pairs with the defaults applied. Keyed by
         object, not resource ID: every read of a resource ID is a fresh token."""
-        lifecycles: list[list] = []
+        lifecycles: list[list[AnyUserAssignedIdentity | str]] = []
 
-        def put(identity, lifecycle: str, override: bool = True) -> None:
+        def put(
+            identity: AnyUserAssignedIdentity | str, lifecycle: str, override: bool = True
+        ) -> None:
             for entry in lifecycles:
                 if entry[0] is identity or entry[0] == identity == "system":
                     if override:
@@ -582,13 +607,13 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
         """The lifecycle in effect for an attached identity (Azure's default: All)."""
         for entry, lifecycle in self.lifecycles:
             if entry is identity:
-                return lifecycle
+                return cast(str, lifecycle)  # the pair's second item
         return "All"
 
     def _identity_settings_action(self) -> AzapiResourceAction | None:
         settings = [
             {
-                "identity": "system" if identity == "system" else identity.resource_id,
+                "identity": "system" if isinstance(identity, str) else identity.resource_id,
                 "lifecycle": lifecycle,
             }
             for identity, lifecycle in self.lifecycles
@@ -607,18 +632,22 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
         )
 
     # Identity-authenticated queue scale rules (azapi) ------------------------
-    def _queue_scale_rules_action(self, rules: Sequence[QueueScaleRule]):
+    def _queue_scale_rules_action(
+        self, rules: Sequence[QueueScaleRule]
+    ) -> AzapiResourceAction | None:
         if not rules:
             return None
-        body_rules = []
-        native_rules: list = []
-        grants = []
+        body_rules: list[dict[str, Any]] = []
+        native_rules: list[container_app.ContainerAppTemplateCustomScaleRule] = []
+        grants: list[Grant] = []
         for rule in rules:
             system = rule.identity == "system"
-            identity = (
-                self.system_assigned_identity if system else rule.identity or self.runtime_identity
+            user = (
+                None if isinstance(rule.identity, str) else rule.identity or self.runtime_identity
             )
-            identity_key = "system" if system else identity.resource_id
+            identity = self.system_assigned_identity if system else user
+            assert identity is not None  # else _validate refused the rule
+            identity_key = "system" if user is None else user.resource_id
             result = ensure_grant(
                 identity,
                 STORAGE_QUEUE_DATA_READER,
@@ -639,7 +668,7 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
                             "queueName": rule.queue_name,
                             "queueLength": str(rule.queue_length),
                         },
-                        identity_id=identity_key,
+                        **scale_rule_identity(identity_key),
                     )
                 )
                 continue
@@ -757,13 +786,15 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
         return component
 
 
-def _dapr_metadata(name: str, value: str):
+def _dapr_metadata(
+    name: str, value: str
+) -> container_app_environment_dapr_component.ContainerAppEnvironmentDaprComponentMetadata:
     return container_app_environment_dapr_component.ContainerAppEnvironmentDaprComponentMetadata(
         name=name, value=value
     )
 
 
-def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
+def _validate(path: str | ChildPath, props: ContainerAppWithIdentityProps) -> None:
     check_name(CONTAINER_APP, props.name, path)
     enforce(path, props)
     check_pull_props(path, props)
@@ -806,11 +837,13 @@ def _validate(path: str, props: ContainerAppWithIdentityProps) -> None:
         )
 
 
-def _refuse(path: str, rule_id: str, problem: str, fix: str) -> None:
+def _refuse(path: str | ChildPath, rule_id: str, problem: str, fix: str) -> None:
     raise KitValidationError(path, rule_id, problem, fix)
 
 
-def _validate_identity_features(path: str, props: ContainerAppWithIdentityProps) -> None:
+def _validate_identity_features(
+    path: str | ChildPath, props: ContainerAppWithIdentityProps
+) -> None:
     platform_default = props.pull_identity is not None or props.registry is not None
     seen: set[str] = set()
     for ref in props.key_vault_secrets:

@@ -17,13 +17,14 @@ from .constraints import (
     Range,
     azure,
     checked,
+    constrained,
     cross_field,
     enforce,
     is_unknown,
     provider,
 )
 from .constraints.common import duration, port, subnet_id
-from .errors import KitValidationError, child_path, remember_path
+from .errors import ChildPath, KitValidationError, child_path, remember_path
 from .identity import AnyUserAssignedIdentity, ManagedIdentities
 from .naming import ACI_DNS_LABEL, CONTAINER_GROUP, CONTAINER_GROUP_CONTAINER, check_name
 from .workload_identity import WorkloadIdentityMixin, refuse_client_id_override, refuse_system_pull
@@ -54,7 +55,7 @@ _PORT = port("aci-port", provider(_GROUP, "container ports validate.PortNumber")
 
 @dataclass(frozen=True)
 class AciPort:
-    port: int = checked(_PORT)
+    port: int = field(metadata=constrained(_PORT))
     """1-65535."""
     protocol: str = checked(
         OneOf("aci-port", provider(_GROUP, "ports protocol StringInSlice"), values=PROTOCOLS),
@@ -131,8 +132,10 @@ class AciPrivateNetwork:
     """A private IP address in a VNet subnet: the documented way to reach a
     registry that is only reachable through a private endpoint."""
 
-    subnet_id: str = checked(
-        subnet_id("aci-subnet-id", provider(_GROUP, "subnet_ids commonids.ValidateSubnetID"))
+    subnet_id: str = field(
+        metadata=constrained(
+            subnet_id("aci-subnet-id", provider(_GROUP, "subnet_ids commonids.ValidateSubnetID"))
+        )
     )
     """A subnet delegated to Microsoft.ContainerInstance/containerGroups (its ID)."""
 
@@ -225,6 +228,8 @@ class ContainerInstanceFromAcr(WorkloadIdentityMixin, Construct):
         "The container group has no runtime identity to grant a role to "
         "(the pull identity is for image pulls only)."
     )
+    props: ContainerInstanceFromAcrProps
+    resource: container_group.ContainerGroup
 
     def __init__(
         self, scope: Construct, construct_id: str, props: ContainerInstanceFromAcrProps
@@ -236,6 +241,8 @@ class ContainerInstanceFromAcr(WorkloadIdentityMixin, Construct):
         self.props = props
 
         self._bind_pull(props)
+        registry, puller = self.pull_registry, self.pull_identity
+        assert registry is not None and puller is not None  # _bind_pull sets both
         self.runtime_identity = props.runtime_identity
 
         self.identities = ManagedIdentities.of(
@@ -254,8 +261,8 @@ class ContainerInstanceFromAcr(WorkloadIdentityMixin, Construct):
             identity=self.identities.render(container_group.ContainerGroupIdentity),
             image_registry_credential=[
                 container_group.ContainerGroupImageRegistryCredential(
-                    server=self.pull_registry.login_server,  # type: ignore[union-attr]
-                    user_assigned_identity_id=self.pull_identity.resource_id,  # type: ignore[union-attr]
+                    server=registry.login_server,
+                    user_assigned_identity_id=puller.resource_id,
                 )
             ],
             container=[self._container_block(spec) for spec in props.containers],
@@ -340,7 +347,7 @@ def registry_network(
     return restricted, bypass
 
 
-def _validate(path: str, props: ContainerInstanceFromAcrProps) -> None:
+def _validate(path: str | ChildPath, props: ContainerInstanceFromAcrProps) -> None:
     check_name(CONTAINER_GROUP, props.name, path)
     enforce(path, props)
     windows = props.os_type == "Windows"
@@ -368,7 +375,7 @@ def _validate(path: str, props: ContainerInstanceFromAcrProps) -> None:
     _validate_network(path, props, windows)
 
 
-def _validate_containers(path: str, props: ContainerInstanceFromAcrProps) -> None:
+def _validate_containers(path: str | ChildPath, props: ContainerInstanceFromAcrProps) -> None:
     if not props.containers:
         raise KitValidationError(
             path,
@@ -411,7 +418,9 @@ def _validate_containers(path: str, props: ContainerInstanceFromAcrProps) -> Non
         )
 
 
-def _validate_network(path: str, props: ContainerInstanceFromAcrProps, windows: bool) -> None:
+def _validate_network(
+    path: str | ChildPath, props: ContainerInstanceFromAcrProps, windows: bool
+) -> None:
     network = props.network
     if isinstance(network, AciPublicNetwork) and network.dns_name_label is not None:
         check_name(ACI_DNS_LABEL, network.dns_name_label, path)

@@ -4,7 +4,10 @@ construct path, rule ID, what is wrong, and how to fix it."""
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for annotations only: this module starts no jsii kernel
+    from ._cdktf import IConstruct
 
 
 class KitValidationError(ValueError):
@@ -26,7 +29,7 @@ class ChildPath:
 
     __slots__ = ("_scope", "_construct_id", "_text")
 
-    def __init__(self, scope: Any, construct_id: str) -> None:
+    def __init__(self, scope: IConstruct, construct_id: str) -> None:
         self._scope = scope
         self._construct_id = construct_id
         self._text: str | None = None
@@ -38,12 +41,12 @@ class ChildPath:
         return self._text
 
 
-def child_path(scope: Any, construct_id: str) -> ChildPath:
+def child_path(scope: IConstruct, construct_id: str) -> ChildPath:
     """Path a construct *will* have (see ChildPath: resolved only when asked for)."""
     return ChildPath(scope, construct_id)
 
 
-def remember_path(construct: Any, path: ChildPath) -> None:
+def remember_path(construct: IConstruct, path: ChildPath) -> None:
     """Record, once `construct` exists, that `path` (its `child_path`) is its
     `node.path`, so `construct_path` answers in Python. A construct path never
     changes: the scope and ID are fixed at construction. An ID with "/" is not
@@ -52,7 +55,7 @@ def remember_path(construct: Any, path: ChildPath) -> None:
         _PATHS[construct] = path
 
 
-def construct_path(construct: Any) -> str:
+def construct_path(construct: IConstruct) -> str:
     """`construct.node.path`: from Python for a construct whose path was
     recorded (remember_path) under a scope whose path is known, else read once
     (two jsii round trips) and kept."""
@@ -62,11 +65,11 @@ def construct_path(construct: Any) -> str:
     return str(known)
 
 
-def recorded_scope(construct: Any) -> Any | None:
+def recorded_scope(construct: IConstruct) -> IConstruct | None:
     """The scope `construct` was built in, if remember_path recorded it."""
     known = _PATHS.get(construct)
     return known._scope if isinstance(known, ChildPath) else None
 
 
 # Construct (its Python object) -> its path, or the ChildPath it was built with.
-_PATHS: weakref.WeakKeyDictionary[Any, str | ChildPath] = weakref.WeakKeyDictionary()
+_PATHS: weakref.WeakKeyDictionary[IConstruct, str | ChildPath] = weakref.WeakKeyDictionary()

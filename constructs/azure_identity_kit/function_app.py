@@ -39,8 +39,8 @@ from .app_service import (
 from .azapi import AzapiResourceAction
 from .azurerm import function_app_flex_consumption, linux_function_app
 from .constraints import CrossField, Format, OneOf, Range, azure, checked, cross_field, provider
-from .errors import KitValidationError
-from .identity import AnyUserAssignedIdentity, Grant, GrantTarget
+from .errors import ChildPath, KitValidationError
+from .identity import AnyUserAssignedIdentity, Grant, GrantTarget, SystemAssignedIdentity
 from .storage import IdentityOnlyStorage
 from .workload_identity import ensure_grant, is_system
 
@@ -295,7 +295,7 @@ class FunctionAppWithIdentityProps:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-class FunctionAppWithIdentity(LinuxSiteBase):
+class FunctionAppWithIdentity(LinuxSiteBase[FunctionAppWithIdentityProps]):
     """A Linux function app on a Dedicated plan (`azurerm_linux_function_app`) or
     on Flex Consumption (`azurerm_function_app_flex_consumption`), chosen by the
     plan's SKU. Host storage is reached by a managed identity that holds the
@@ -329,9 +329,9 @@ class FunctionAppWithIdentity(LinuxSiteBase):
             if isinstance(props.host_storage, IdentityOnlyStorage)
             else props.host_storage
         )
-        chosen = props.host_storage_identity
+        chosen = props.host_storage_identity  # "SystemAssigned": the app's own, granted later
         self.host_storage_identity: AnyUserAssignedIdentity | None = (
-            None if is_system(chosen) else chosen or self.runtime_identity
+            None if isinstance(chosen, str) else chosen or self.runtime_identity
         )
         self.host_storage_grants = []
         if self.host_storage_identity is not None:
@@ -340,7 +340,11 @@ class FunctionAppWithIdentity(LinuxSiteBase):
             # deployment package, at creation).
             self._needs_at_create(*self.host_storage_grants)
 
-    def _grant_host_roles(self, identity, props: FunctionAppWithIdentityProps) -> None:
+    def _grant_host_roles(
+        self,
+        identity: AnyUserAssignedIdentity | SystemAssignedIdentity,
+        props: FunctionAppWithIdentityProps,
+    ) -> None:
         roles = list(HOST_STORAGE_ROLES)
         for trigger in props.triggers:
             roles += [role for role in TRIGGER_ROLES[FunctionTrigger(trigger)] if role not in roles]
@@ -373,11 +377,16 @@ class FunctionAppWithIdentity(LinuxSiteBase):
             settings[f"{HOST_STORAGE}__accountName"] = self.host_storage.account_name
         return settings
 
-    def _create_site(self, props: FunctionAppWithIdentityProps, app_settings: dict[str, str]):
+    def _create_site(
+        self, props: FunctionAppWithIdentityProps, app_settings: dict[str, str]
+    ) -> (
+        linux_function_app.LinuxFunctionApp
+        | function_app_flex_consumption.FunctionAppFlexConsumption
+    ):
         if self.flex:
             return self._flex_site(props, app_settings)
         runtime = props.runtime
-        stack: dict[str, Any] = {
+        stacks: dict[str, dict[str, Any]] = {
             "python": {"python_version": runtime.version},
             "node": {"node_version": runtime.version},
             "java": {"java_version": runtime.version},
@@ -386,7 +395,8 @@ class FunctionAppWithIdentity(LinuxSiteBase):
                 "dotnet_version": runtime.version,
                 "use_dotnet_isolated_runtime": True,
             },
-        }[runtime.name]
+        }
+        stack = stacks[runtime.name]
         return linux_function_app.LinuxFunctionApp(
             self,
             "app",
@@ -403,7 +413,9 @@ class FunctionAppWithIdentity(LinuxSiteBase):
             ),
         )
 
-    def _flex_site(self, props: FunctionAppWithIdentityProps, app_settings: dict[str, str]):
+    def _flex_site(
+        self, props: FunctionAppWithIdentityProps, app_settings: dict[str, str]
+    ) -> function_app_flex_consumption.FunctionAppFlexConsumption:
         arguments = self.site_arguments(props, app_settings)
         # Not in azurerm 4.55's flex resource: FTP (Flex has none) and the Key Vault
         # reference identity (set by the azapi PATCH below).
@@ -413,6 +425,7 @@ class FunctionAppWithIdentity(LinuxSiteBase):
         for unsupported in ("always_on", "ftps_state"):
             site_config.pop(unsupported)
         identity = self.host_storage_identity
+        assert identity is not None  # Flex Consumption needs a user-assigned one (_validate)
         return function_app_flex_consumption.FunctionAppFlexConsumption(
             self,
             "app",
@@ -427,7 +440,7 @@ class FunctionAppWithIdentity(LinuxSiteBase):
                 f"{self.host_storage.primary_blob_endpoint}{props.deployment_container}"
             ),
             storage_authentication_type="UserAssignedIdentity",
-            storage_user_assigned_identity_id=identity.resource_id,  # type: ignore[union-attr]
+            storage_user_assigned_identity_id=identity.resource_id,
             maximum_instance_count=props.maximum_instance_count,
             instance_memory_in_mb=props.instance_memory_in_mb,
             site_config=function_app_flex_consumption.FunctionAppFlexConsumptionSiteConfig(
@@ -436,10 +449,11 @@ class FunctionAppWithIdentity(LinuxSiteBase):
         )
 
     def _finish(self, props: FunctionAppWithIdentityProps) -> None:
-        if self.host_storage_identity is None:
+        system = self.system_assigned_identity
+        if self.host_storage_identity is None and system is not None:
             # System-assigned host identity: it exists only now, so its grants
             # follow the app (the host retries until they are in place).
-            self._grant_host_roles(self.system_assigned_identity, props)
+            self._grant_host_roles(system, props)
         if self.flex:
             self._flex_fixes(props)
 
@@ -457,7 +471,7 @@ class FunctionAppWithIdentity(LinuxSiteBase):
             self,
             "app-settings-fix",
             resource_type=SITE_CONFIG_API,
-            resource_id=f"{self.resource.id}/config/appsettings",  # type: ignore[attr-defined]
+            resource_id=f"{self.resource.id}/config/appsettings",
             method="PUT",
             # `name` is the definition's discriminator (required in a full body).
             body={"name": "appsettings", "properties": settings},
@@ -469,7 +483,7 @@ class FunctionAppWithIdentity(LinuxSiteBase):
                 self,
                 "key-vault-reference-identity",
                 resource_type=SITES_API,
-                resource_id=self.resource.id,  # type: ignore[attr-defined]
+                resource_id=self.resource.id,
                 body={
                     "properties": {
                         "keyVaultReferenceIdentity": self.key_vault_reference_identity.resource_id
@@ -480,7 +494,7 @@ class FunctionAppWithIdentity(LinuxSiteBase):
                 replace_triggered_by=[self.resource],
             )
 
-    def _validate(self, path: str, props: FunctionAppWithIdentityProps) -> None:
+    def _validate(self, path: str | ChildPath, props: FunctionAppWithIdentityProps) -> None:
         sku = plan_ref(props.service_plan).sku_name
         if props.storage_account_access_key is not None:
             raise KitValidationError(

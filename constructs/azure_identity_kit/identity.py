@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 from ._cdktf import (
     Construct,
@@ -39,7 +39,7 @@ from .azurerm import (
     role_assignment,
     user_assigned_identity,
 )
-from .constraints import argument, check_argument, checked, provider
+from .constraints import argument, check_argument, constrained, provider
 from .constraints.common import ENTRA_OBJECT_IDS, guid
 from .errors import KitValidationError, child_path, remember_path
 from .naming import USER_ASSIGNED_IDENTITY, check_name
@@ -147,13 +147,15 @@ class EntraGroup:
 
     label: str
     """Stable, literal name for descriptions and construct IDs, e.g. 'ops-admins'."""
-    object_id: str = checked(
-        guid(
-            "entra-object-id",
-            provider(
-                "internal/services/mssql/mssql_server_resource.go",
-                "azuread_administrator object_id IsUUID",
-            ),
+    object_id: str = field(
+        metadata=constrained(
+            guid(
+                "entra-object-id",
+                provider(
+                    "internal/services/mssql/mssql_server_resource.go",
+                    "azuread_administrator object_id IsUUID",
+                ),
+            )
         )
     )
     """The group's object ID (a GUID), not its name."""
@@ -220,7 +222,9 @@ def _with_network_paths(
 
 
 # Resource -> the dependables it was given at construction (construction_depends_on).
-_GIVEN: weakref.WeakKeyDictionary[object, tuple] = weakref.WeakKeyDictionary()
+_GIVEN: weakref.WeakKeyDictionary[object, tuple[TerraformResource, ...]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def add_depends_on(resource: TerraformResource, dependables: Sequence[TerraformResource]) -> None:
@@ -432,9 +436,10 @@ class _GrantsMixin:
         condition: str | None = None,
         condition_version: str | None = None,
     ) -> Grant:
+        identity = cast("AnyUserAssignedIdentity", self)  # the mixin's two classes
         result = grant(
-            self,  # type: ignore[arg-type]
-            self,  # type: ignore[arg-type]
+            identity,
+            identity,
             role_definition_id_or_name,
             target,
             description=description,
@@ -561,10 +566,9 @@ class ExistingUserAssignedIdentity(_GrantsMixin, Construct):
         path = child_path(scope, construct_id)
         check_argument(path, EXISTING_PRINCIPAL_ID, principal_id)
         check_argument(path, EXISTING_CLIENT_ID, client_id)
-        lookup = None
+        shape = None if is_token(resource_id) else self._ID_SHAPE.match(resource_id)
         if principal_id is None or client_id is None:
-            match = None if is_token(resource_id) else self._ID_SHAPE.match(resource_id)
-            if match is None:
+            if shape is None:
                 raise KitValidationError(
                     path,
                     "existing-identity-id",
@@ -577,14 +581,16 @@ class ExistingUserAssignedIdentity(_GrantsMixin, Construct):
         super().__init__(scope, construct_id)
         self.grants = []
         if principal_id is None or client_id is None:
+            assert shape is not None  # refused above, before the construct existed
             lookup = data_azurerm_user_assigned_identity.DataAzurermUserAssignedIdentity(
-                self, "lookup", name=match.group("name"), resource_group_name=match.group("rg")
+                self, "lookup", name=shape.group("name"), resource_group_name=shape.group("rg")
             )
+            principal_id = principal_id if principal_id is not None else lookup.principal_id
+            client_id = client_id if client_id is not None else lookup.client_id
         self.resource_id = resource_id
-        shape = None if is_token(resource_id) else self._ID_SHAPE.match(resource_id)
         self.azure_name: str | None = shape.group("name") if shape else None
-        self.principal_id = principal_id if principal_id is not None else lookup.principal_id
-        self.client_id = client_id if client_id is not None else lookup.client_id
+        self.principal_id: str = principal_id
+        self.client_id: str = client_id
         self.label = f"existing user-assigned identity '{construct_id}'"
         self.existing_grants: list[ExistingGrant] = []
 
@@ -631,7 +637,7 @@ class SystemAssignedIdentity:
         return result
 
 
-class WorkloadGrantsMixin:
+class WorkloadGrantsMixin(Construct):
     """`grant()` for a workload construct (app, container group, VM): to the
     identity its code uses. A user-assigned runtime identity comes first and its
     grant is ordered before the workload; otherwise the system-assigned identity,
@@ -651,7 +657,7 @@ class WorkloadGrantsMixin:
         description: str | None = None,
     ) -> Grant:
         return grant_to(
-            self,  # type: ignore[arg-type]
+            self,
             self,
             role_definition_id_or_name,
             target,
@@ -682,7 +688,7 @@ class _GrantHome:
     """Workloads that must wait for the grant."""
 
 
-def _grant_home(grantee: Any, owner: Construct) -> _GrantHome:
+def _grant_home(grantee: Grantable | Grantee, owner: Construct) -> _GrantHome:
     """The same home `identity.grant()` / `workload.grant()` use, so a verb and
     the equivalent grant() call produce the same construct ID (no replacement
     when a stack moves to verbs). A group has no construct of its own: its
@@ -696,7 +702,7 @@ def _grant_home(grantee: Any, owner: Construct) -> _GrantHome:
         if grantee.system_assigned_identity is not None:
             return _grant_home(grantee.system_assigned_identity, owner)
         raise KitValidationError(
-            grantee.node.path,  # type: ignore[attr-defined]
+            grantee.node.path,
             "grant-no-identity",
             grantee.no_identity_problem,
             grantee.no_identity_fix,
@@ -789,7 +795,7 @@ class ManagedIdentities:
             return "UserAssigned"
         return None
 
-    def render(self, block_class: type[BlockT]) -> BlockT | None:
+    def render(self, block_class: Callable[..., BlockT]) -> BlockT | None:
         """The provider's typed `identity` block for this resource type, or None."""
         if self.type is None:
             return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ._cdktf import Construct
 from .azurerm import key_vault
-from .constraints import OneOf, Range, checked, enforce, provider
+from .constraints import OneOf, Range, checked, constrained, enforce, provider
 from .constraints.common import guid
 from .errors import child_path
 from .identity import Grant, Grantable, GrantTarget, grant_to, network_path_of
@@ -24,7 +24,9 @@ class RbacKeyVaultProps:
     """Azure name: 3-24 characters. Convention: `kv-<workload>-<env>`."""
     resource_group_name: str
     location: str
-    tenant_id: str = checked(guid("keyvault-tenant-id", provider(_VAULT, "tenant_id IsUUID")))
+    tenant_id: str = field(
+        metadata=constrained(guid("keyvault-tenant-id", provider(_VAULT, "tenant_id IsUUID")))
+    )
     """The Entra tenant ID (a GUID; usually `client_config.tenant_id`)."""
     sku_name: str = checked(
         OneOf(

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ._cdktf import is_token
-from .errors import KitValidationError
+from .errors import ChildPath, KitValidationError
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ SQL_DATABASE = NameRule(
 )
 
 
-def check_name(rule: NameRule, name: str, path: str) -> str:
+def check_name(rule: NameRule, name: str, path: str | ChildPath) -> str:
     """Return `name` unchanged, or raise naming the construct path and the rule."""
     if not isinstance(name, str) or not name:
         raise KitValidationError(

@@ -21,7 +21,7 @@ from .azurerm import (
     private_dns_zone_virtual_network_link,
     private_endpoint,
 )
-from .constraints import checked, enforce, provider
+from .constraints import constrained, enforce, provider
 from .constraints.common import subnet_id
 from .errors import KitValidationError, child_path
 from .identity import NetworkPath, network_path_of, slug
@@ -143,13 +143,15 @@ class PrivateDnsZones(Construct):
 class PrivateEndpointForProps:
     service: PrivateLinkService
     """The resource to reach; the kit's constructs give theirs as `.private_link`."""
-    subnet_id: str = checked(
-        subnet_id(
-            "private-endpoint-subnet-id",
-            provider(
-                "internal/services/network/private_endpoint_resource.go",
-                "subnet_id commonids.ValidateSubnetID",
-            ),
+    subnet_id: str = field(
+        metadata=constrained(
+            subnet_id(
+                "private-endpoint-subnet-id",
+                provider(
+                    "internal/services/network/private_endpoint_resource.go",
+                    "subnet_id commonids.ValidateSubnetID",
+                ),
+            )
         )
     )
     """A subnet for private endpoints (no delegation; its ID)."""

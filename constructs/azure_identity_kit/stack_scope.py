@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from ._cdktf import Construct, TerraformStack
+from ._cdktf import Construct, IConstruct, TerraformStack
 from .errors import recorded_scope
 
 ProviderT = TypeVar("ProviderT", bound=Construct)
@@ -18,11 +18,12 @@ def stack_of(scope: Construct) -> TerraformStack:
     """The stack `scope` is in: up the scopes recorded in Python (a kit
     workload's, errors.remember_path), else cdktf's TerraformStack.of (a jsii
     static call)."""
-    stack: Construct | None = scope
+    stack: IConstruct = scope
     while not isinstance(stack, TerraformStack):
-        stack = recorded_scope(stack)
-        if stack is None:
+        parent = recorded_scope(stack)
+        if parent is None:
             return TerraformStack.of(scope)
+        stack = parent
     return stack
 
 
@@ -39,5 +40,6 @@ def one_per_stack(
     found = known.get(stack)
     if found is None:
         child = stack.node.try_find_child(construct_id)
-        found = known[stack] = child if child is not None else create(stack)  # type: ignore[assignment]
+        # A child with that ID is taken to be the provider (a user added it).
+        found = known[stack] = cast(ProviderT, child) if child is not None else create(stack)
     return found

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from ._cdktf import Construct, is_token
 from .azurerm import linux_virtual_machine, network_interface, public_ip, virtual_machine_extension
-from .constraints import Format, Items, OneOf, Range, azure, checked, enforce, provider
+from .constraints import Format, Items, OneOf, Range, azure, checked, constrained, enforce, provider
 from .constraints.common import subnet_id
-from .errors import KitValidationError, child_path
+from .errors import ChildPath, KitValidationError, child_path
 from .identity import (
     AnyUserAssignedIdentity,
     EntraGroup,
@@ -126,18 +126,22 @@ class VmWithIdentityProps:
     """Azure name: 1-64 letters, digits and '-'. Convention: `vm-<workload>-<purpose>-<env>`."""
     resource_group_name: str
     location: str
-    subnet_id: str = checked(
-        subnet_id(
-            "vm-subnet-id",
-            provider(
-                "internal/services/network/network_interface_resource.go",
-                "ip_configuration subnet_id commonids.ValidateSubnetID",
-            ),
+    subnet_id: str = field(
+        metadata=constrained(
+            subnet_id(
+                "vm-subnet-id",
+                provider(
+                    "internal/services/network/network_interface_resource.go",
+                    "ip_configuration subnet_id commonids.ValidateSubnetID",
+                ),
+            )
         )
     )
     """Subnet for the VM's network interface (its ID)."""
-    ssh_public_keys: Sequence[str] = checked(
-        Items("vm-ssh-key-format", SSH_PUBLIC_KEY.source, inner=SSH_PUBLIC_KEY)
+    ssh_public_keys: Sequence[str] = field(
+        metadata=constrained(
+            Items("vm-ssh-key-format", SSH_PUBLIC_KEY.source, inner=SSH_PUBLIC_KEY)
+        )
     )
     """OpenSSH public keys (`ssh-rsa` of 2048+ bits or `ssh-ed25519`) for admin_username.
     At least one is required; password sign-in is always off."""
@@ -193,6 +197,8 @@ class VmWithIdentity(WorkloadIdentityMixin, Construct):
 
     no_identity_problem = "The VM has no identity to grant a role to."
     no_identity_fix = "Keep system_assigned=True (the default) or set runtime_identity."
+    props: VmWithIdentityProps
+    resource: linux_virtual_machine.LinuxVirtualMachine
 
     def __init__(self, scope: Construct, construct_id: str, props: VmWithIdentityProps) -> None:
         path = child_path(scope, construct_id)
@@ -322,7 +328,7 @@ class VmWithIdentity(WorkloadIdentityMixin, Construct):
         return self.public_ip.ip_address if self.public_ip else None
 
 
-def _validate(path: str, props: VmWithIdentityProps) -> None:
+def _validate(path: str | ChildPath, props: VmWithIdentityProps) -> None:
     check_name(LINUX_VM, props.name, path)
     check_name(LINUX_COMPUTER_NAME, props.computer_name or props.name, path)
     if props.admin_password is not None:
@@ -353,10 +359,10 @@ def _validate(path: str, props: VmWithIdentityProps) -> None:
             "Keep system_assigned=True (the default), or pass user_assigned / runtime_identity.",
         )
     if props.entra_login is not None:
-        _validate_entra_login(path, props)
+        _validate_entra_login(path, props, props.entra_login)
 
 
-def _validate_image(path: str, props: VmWithIdentityProps) -> None:
+def _validate_image(path: str | ChildPath, props: VmWithIdentityProps) -> None:
     image = props.image
     if not all(
         isinstance(value, str) and value.strip()
@@ -370,7 +376,9 @@ def _validate_image(path: str, props: VmWithIdentityProps) -> None:
         )
 
 
-def _validate_entra_login(path: str, props: VmWithIdentityProps) -> None:
+def _validate_entra_login(
+    path: str | ChildPath, props: VmWithIdentityProps, login: EntraLogin
+) -> None:
     if not props.system_assigned:
         raise KitValidationError(
             path,
@@ -386,7 +394,7 @@ def _validate_entra_login(path: str, props: VmWithIdentityProps) -> None:
             "Entra ID sign-in is a VM extension, but extension operations are turned off.",
             "Set allow_extension_operations=True, or drop entra_login.",
         )
-    for group in (*props.entra_login.user_groups, *props.entra_login.admin_groups):
+    for group in (*login.user_groups, *login.admin_groups):
         label_ok = isinstance(group.label, str) and bool(slug(group.label))
         if not label_ok or is_token(group.label):
             raise KitValidationError(

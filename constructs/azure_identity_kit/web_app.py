@@ -27,7 +27,7 @@ from .app_service import (
 )
 from .azurerm import container_registry, linux_web_app
 from .constraints import CrossField, Range, azure, checked, cross_field, provider
-from .errors import KitValidationError
+from .errors import ChildPath, KitValidationError
 from .identity import AnyUserAssignedIdentity
 from .workload_identity import check_pull_props
 
@@ -128,7 +128,7 @@ class WebAppWithIdentityProps:
     """Tags on the app and on identities it creates. Default: none."""
 
 
-class WebAppWithIdentity(LinuxSiteBase):
+class WebAppWithIdentity(LinuxSiteBase[WebAppWithIdentityProps]):
     """`azurerm_linux_web_app` on a given plan.
 
     A container image is pulled by a user-assigned identity that holds AcrPull on
@@ -146,7 +146,9 @@ class WebAppWithIdentity(LinuxSiteBase):
         if props.registry is not None:
             self._bind_pull(props)
 
-    def _create_site(self, props: WebAppWithIdentityProps, app_settings: dict[str, str]):
+    def _create_site(
+        self, props: WebAppWithIdentityProps, app_settings: dict[str, str]
+    ) -> linux_web_app.LinuxWebApp:
         site_config: dict[str, Any] = self.site_config_arguments(props)
         if self.pull_registry is not None:
             site_config.update(
@@ -183,7 +185,7 @@ class WebAppWithIdentity(LinuxSiteBase):
             ),
         )
 
-    def _validate(self, path: str, props: WebAppWithIdentityProps) -> None:
+    def _validate(self, path: str | ChildPath, props: WebAppWithIdentityProps) -> None:
         check_pull_props(path, props)
         if (props.image is None) != (props.registry is None):
             raise KitValidationError(

@@ -16,11 +16,12 @@ container group, VM, web app, function app), written once:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Protocol, cast
 
 from ._cdktf import TerraformResource
 from .acr_pull_binding import ACR_PULL, AcrPullBinding, RegistryRef
-from .errors import KitValidationError, child_path
+from .azurerm import container_registry
+from .errors import ChildPath, KitValidationError, child_path
 from .identity import (
     AZURE_CLIENT_ID,
     AnyUserAssignedIdentity,
@@ -51,13 +52,48 @@ PULL_SYSTEM_ASSIGNED_FIX = (
 )
 
 
+class PullProps(Protocol):
+    """The props fields of a workload that pulls images (container app, container group,
+    web app): what `check_pull_props` and `WorkloadIdentityMixin._bind_pull` read."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def resource_group_name(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def tags(self) -> Mapping[str, str]: ...
+    @property
+    def registry(self) -> RegistryRef | container_registry.ContainerRegistry | None: ...
+    @property
+    def pull_identity(self) -> AnyUserAssignedIdentity | str | None:
+        """A string is a system-assigned choice, which `check_pull_props` refuses."""
+        ...
+
+    @property
+    def pull_identity_name(self) -> str | None: ...
+
+
+class _SystemIdentityOutput(Protocol):
+    @property
+    def principal_id(self) -> str: ...
+
+
+class _WithIdentityBlock(Protocol):
+    """A workload resource (every one has an `identity` block)."""
+
+    @property
+    def identity(self) -> _SystemIdentityOutput: ...
+
+
 def is_system(identity: object) -> bool:
     """A string identity choice ("SystemAssigned", "system") means the resource's own."""
     return isinstance(identity, str) and identity.lower().startswith("system")
 
 
 def refuse_system_pull(
-    path: str,
+    path: str | ChildPath,
     rule_id: str,
     pull_identity: object,
     problem: str = PULL_SYSTEM_ASSIGNED_PROBLEM,
@@ -69,7 +105,7 @@ def refuse_system_pull(
         raise KitValidationError(path, rule_id, problem, fix)
 
 
-def check_pull_props(path: str, props: Any) -> None:
+def check_pull_props(path: str | ChildPath, props: PullProps) -> None:
     """Pull rules of a workload with an optional registry (container app, web app)."""
     refuse_system_pull(path, "pull-system-assigned", props.pull_identity)
     if props.pull_identity is not None and props.registry is None:
@@ -83,7 +119,7 @@ def check_pull_props(path: str, props: Any) -> None:
 
 
 def refuse_client_id_override(
-    path: str, rule_id: str, owner: str, env: Mapping[str, str], runtime: object
+    path: str | ChildPath, rule_id: str, owner: str, env: Mapping[str, str], runtime: object
 ) -> None:
     """The construct owns AZURE_CLIENT_ID when there is a runtime identity."""
     if runtime is not None and AZURE_CLIENT_ID in env:
@@ -96,7 +132,12 @@ def refuse_client_id_override(
         )
 
 
-def ensure_grant(identity, role: str, target: GrantTarget, description: str) -> Grant | None:
+def ensure_grant(
+    identity: AnyUserAssignedIdentity | SystemAssignedIdentity,
+    role: str,
+    target: GrantTarget,
+    description: str,
+) -> Grant | None:
     """The identity's grant of role on target: reused when it exists already, so
     two features that need the same permission share one role assignment. None
     when it was granted outside this stack (`record_existing_grant`): nothing to
@@ -110,7 +151,10 @@ def ensure_grant(identity, role: str, target: GrantTarget, description: str) -> 
 
 
 def grant_secret_read(
-    identity, vault: GrantTarget, secret_name: str | None, description: str
+    identity: AnyUserAssignedIdentity,
+    vault: GrantTarget,
+    secret_name: str | None,
+    description: str,
 ) -> Grant | None:
     """Key Vault Secrets User for a Key Vault reference: on the one secret when
     its name is known (`<vault>/secrets/<name>`), else on the vault."""
@@ -140,23 +184,32 @@ class WorkloadIdentityMixin(WorkloadGrantsMixin):
     propagation_wait: PropagationWait | None = None
     """The wait between the grants Azure uses to create the workload and the
     workload; None when there are none, or the wait is off."""
+    props: object
+    """The workload's props (each construct declares their type); `propagation_wait` is
+    read from them where they have it."""
 
-    def _bind_pull(self, props: Any) -> AcrPullBinding | None:
+    def _bind_pull(self, props: PullProps) -> AcrPullBinding | None:
         """The pull identity for `props.registry`: `props.pull_identity` (user-assigned)
         or a new pull-only one (`pull-identity`, Azure name `props.pull_identity_name` or
         `id-<name>-pull`), with AcrPull on the registry (`acr-pull`), unless it holds
         AcrPull through a grant made outside this stack."""
-        identity = props.pull_identity or UserAssignedIdentity(
-            self,  # type: ignore[arg-type]
-            "pull-identity",
-            UserAssignedIdentityProps(
-                name=props.pull_identity_name or f"id-{props.name}-pull",
-                resource_group_name=props.resource_group_name,
-                location=props.location,
-                tags=props.tags,
-            ),
+        chosen = props.pull_identity  # a string (system-assigned) was refused already
+        identity = (
+            chosen
+            if chosen is not None and not isinstance(chosen, str)
+            else UserAssignedIdentity(
+                self,
+                "pull-identity",
+                UserAssignedIdentityProps(
+                    name=props.pull_identity_name or f"id-{props.name}-pull",
+                    resource_group_name=props.resource_group_name,
+                    location=props.location,
+                    tags=props.tags,
+                ),
+            )
         )
         registry = props.registry
+        assert registry is not None  # a pull is bound only for a workload with a registry
         self.pull_registry = (
             registry if isinstance(registry, RegistryRef) else RegistryRef.of(registry)
         )
@@ -165,14 +218,15 @@ class WorkloadIdentityMixin(WorkloadGrantsMixin):
             return None
         self.acr_pull = AcrPullBinding(
             self, "acr-pull", identity=identity, registry=self.pull_registry
-        )  # type: ignore[arg-type]
+        )
         self._needs_at_create(self.acr_pull.grant)
         return self.acr_pull
 
     @property
     def create_grants(self) -> list[Grant]:
         """The grants Azure uses when it creates the workload, in order."""
-        return self.__dict__.setdefault("_create_grants", [])
+        grants: list[Grant] = self.__dict__.setdefault("_create_grants", [])
+        return grants
 
     def _needs_at_create(self, *grants: Grant | None) -> None:
         """Before the resource exists: Azure uses these grants to create it (a
@@ -189,9 +243,9 @@ class WorkloadIdentityMixin(WorkloadGrantsMixin):
 
     def _wait_duration(self) -> str | None:
         """The propagation wait's duration (prop, context, default); None: off."""
-        chosen = getattr(self.props, "propagation_wait", None)  # type: ignore[attr-defined]
+        chosen = getattr(self.props, "propagation_wait", None)
         return wait_duration(
-            self,  # type: ignore[arg-type]
+            self,
             child_path(self, "propagation-wait"),
             chosen,
             WAIT_CONTEXT,
@@ -209,7 +263,7 @@ class WorkloadIdentityMixin(WorkloadGrantsMixin):
         create = self.create_grants
         duration = self._wait_duration() if create else None
         if duration is not None:
-            self.propagation_wait = PropagationWait(self, "propagation-wait", create, duration)  # type: ignore[arg-type]
+            self.propagation_wait = PropagationWait(self, "propagation-wait", create, duration)
             first: list[TerraformResource] = [self.propagation_wait.sleep]
         else:
             first = [grant.role_assignment for grant in create]
@@ -238,12 +292,14 @@ class WorkloadIdentityMixin(WorkloadGrantsMixin):
         if duration is None:
             add_depends_on(self.resource, [grant.role_assignment])
             return
-        self.propagation_wait = PropagationWait(self, "propagation-wait", [grant], duration)  # type: ignore[arg-type]
+        self.propagation_wait = PropagationWait(self, "propagation-wait", [grant], duration)
         add_depends_on(self.resource, [self.propagation_wait.sleep])
 
     def _attach_system_assigned(self, enabled: bool) -> None:
         self.system_assigned_identity = (
-            SystemAssignedIdentity(self, self.resource.identity.principal_id)  # type: ignore[arg-type]
+            SystemAssignedIdentity(
+                self, cast(_WithIdentityBlock, self.resource).identity.principal_id
+            )
             if enabled
             else None
         )

@@ -5,6 +5,7 @@ with the construct path, the rule ID and the fix.
     @cross_field(CrossField("container-app-replica-order", source, test=order, ...))
     @dataclass(frozen=True)
     class ContainerAppWithIdentityProps:
+        environment_id: str = field(metadata=constrained(ResourceId(...)))  # required
         min_replicas: int = checked(Range("container-app-replicas", source, 0, 300), default=0)
 
 Why not pydantic or attrs validators: the kit's props are plain frozen
@@ -269,15 +270,22 @@ class CrossField(Constraint):
 def checked(*constraints: Constraint, default: _T) -> _T: ...
 @overload
 def checked(*constraints: Constraint, default_factory: Callable[[], _T]) -> _T: ...
-@overload
-def checked(*constraints: Constraint) -> Any: ...
 def checked(
     *constraints: Constraint,
     default: Any = dataclasses.MISSING,
     default_factory: Any = dataclasses.MISSING,
 ) -> Any:
-    """A dataclass field with its constraints (a `field()` with metadata)."""
-    return field(default=default, default_factory=default_factory, metadata={_KEY: constraints})
+    """A dataclass field with a default and its constraints (a `field()` with metadata).
+    A required field is `field(metadata=constrained(...))`: type checkers see a `field()`
+    call without a default, where they would take any other call for one."""
+    return field(
+        default=default, default_factory=default_factory, metadata=constrained(*constraints)
+    )
+
+
+def constrained(*constraints: Constraint) -> dict[str, tuple[Constraint, ...]]:
+    """The field metadata that carries constraints (for `field(metadata=...)`)."""
+    return {_KEY: constraints}
 
 
 def cross_field(*rules: CrossField) -> Callable[[type[_T]], type[_T]]:
