@@ -491,6 +491,7 @@ IAspect = _CDK.IAspect
 LocalBackend = _CDK.LocalBackend
 TerraformAsset = _CDK.TerraformAsset
 TerraformDataSource = _CDK.TerraformDataSource
+TerraformElement = _CDK.TerraformElement
 TerraformOutput = _CDK.TerraformOutput
 TerraformProvider = _CDK.TerraformProvider
 TerraformResource = _CDK.TerraformResource
@@ -618,6 +619,7 @@ __all__ = [
     "LocalBackend",
     "TerraformAsset",
     "TerraformDataSource",
+    "TerraformElement",
     "TerraformOutput",
     "TerraformProvider",
     "TerraformResource",

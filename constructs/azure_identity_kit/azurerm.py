@@ -248,7 +248,7 @@ FEDERATED_CREDENTIAL_IDENTITY_FIELD = {4: "parent_id", 5: "user_assigned_identit
 ]
 
 
-def federated_credential_identity(identity_id: str, resource_group_name: str) -> dict[str, str]:
+def federated_credential_identity(identity_id: str, resource_group_name: str) -> dict[str, Any]:
     """Keyword arguments of `FederatedIdentityCredential` that name its identity.
     azurerm 4: `parent_id` + `resource_group_name`; azurerm 5 replaced both by
     `user_assigned_identity_id` (5.0 upgrade guide; azurerm 5.x docs,
@@ -260,7 +260,7 @@ def federated_credential_identity(identity_id: str, resource_group_name: str) ->
 
 def private_dns_zone_parent(
     zone: "private_dns_zone.PrivateDnsZone", resource_group_name: str, *, name_field: str
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """Keyword arguments that put a private DNS record or VNet link in its zone.
     azurerm 4: the zone's name (`name_field`: `zone_name` on records,
     `private_dns_zone_name` on links) + `resource_group_name`; azurerm 5 replaced
@@ -274,7 +274,7 @@ def private_dns_zone_parent(
 # azurerm 5 turned `local_authentication_disabled` (true = keys off) into
 # `local_authentication_enabled` (false = keys off) on azurerm_cosmosdb_account
 # (5.0 upgrade guide). The guard and the review accept either name.
-COSMOS_LOCAL_AUTH_OFF: dict[str, bool] = (
+COSMOS_LOCAL_AUTH_OFF: dict[str, Any] = (
     {"local_authentication_enabled": False}
     if AZURERM_MAJOR >= 5
     else {"local_authentication_disabled": True}

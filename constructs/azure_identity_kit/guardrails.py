@@ -11,22 +11,26 @@ applied by an administrator, assigns them on every environment's resource group.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ._cdktf import Construct, TerraformResource, is_token
+from ._cdktf import Construct, is_token
 from .azurerm import resource_group_policy_assignment, subscription_policy_assignment
 from .custom_policies import CustomPolicyDefinitions
-from .errors import KitValidationError, child_path
+from .errors import ChildPath, KitValidationError, child_path
 from .policy_catalog import POLICIES, AssignedGuardrails, ExemptedResource
 
 _RESOURCE_GROUP_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+$", re.IGNORECASE)
 _SUBSCRIPTION_ID = re.compile(r"^/subscriptions/[0-9a-fA-F-]{36}$")
 _ASSIGNMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 MAX_ASSIGNMENT_NAME = 64  # azurerm (StringLenBetween(1, 64)) and Azure
+PolicyAssignment = (
+    resource_group_policy_assignment.ResourceGroupPolicyAssignment
+    | subscription_policy_assignment.SubscriptionPolicyAssignment
+)
 # Scope kind -> (assignment resource, its non-compliance message block, its scope argument).
-_ASSIGNMENT_TYPES = {
+_ASSIGNMENT_TYPES: dict[str, tuple[Callable[..., PolicyAssignment], Callable[..., object], str]] = {
     "resource_group": (
         resource_group_policy_assignment.ResourceGroupPolicyAssignment,
         resource_group_policy_assignment.ResourceGroupPolicyAssignmentNonComplianceMessage,
@@ -103,7 +107,7 @@ class SecretFreeGuardrails(Construct):
         definitions = props.definitions
         if definitions is None and any(not POLICIES[key].built_in for key in keys):
             definitions = CustomPolicyDefinitions(self, "definitions")
-        self.assignments: dict[str, TerraformResource] = {}
+        self.assignments: dict[str, PolicyAssignment] = {}
         self._exemptions: list[ExemptedResource] = []
         suffix = f" ({props.label})" if props.label else ""
         for key in keys:
@@ -149,7 +153,7 @@ class SecretFreeGuardrails(Construct):
         self._exemptions.append(exempted)
 
 
-def _validate(path: object, props: SecretFreeGuardrailsProps) -> tuple[str, ...]:
+def _validate(path: str | ChildPath, props: SecretFreeGuardrailsProps) -> tuple[str, ...]:
     unknown = sorted((set(props.exclude) | set(props.effects)) - set(POLICIES))
     if unknown:
         raise KitValidationError(

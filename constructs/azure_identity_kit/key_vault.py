@@ -57,6 +57,8 @@ class RbacKeyVault(PrivateEndpointMixin, Construct):
     access is a role assignment like every other grant in the kit.
     `add_private_endpoint()` makes it private."""
 
+    props: RbacKeyVaultProps
+
     def __init__(self, scope: Construct, construct_id: str, props: RbacKeyVaultProps) -> None:
         path = child_path(scope, construct_id)
         check_name(KEY_VAULT, props.name, path)

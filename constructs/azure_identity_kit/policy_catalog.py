@@ -256,7 +256,7 @@ class CustomPolicyDefinition:
     def allowed_effects(self) -> tuple[str, ...]:
         effect = self.parameters["effect"]
         assert isinstance(effect, Mapping)
-        return tuple(effect["allowedValues"])  # type: ignore[arg-type]
+        return tuple(effect["allowedValues"])
 
     def aliases(self) -> set[str]:
         """Every alias its rule reads (not `type`)."""

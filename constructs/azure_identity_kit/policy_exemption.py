@@ -14,7 +14,7 @@ from typing import Literal
 
 from ._cdktf import Construct, is_token
 from .azurerm import resource_policy_exemption
-from .errors import KitValidationError, child_path
+from .errors import ChildPath, KitValidationError, child_path
 from .guardrails import SecretFreeGuardrails
 from .policy_catalog import POLICIES, ExemptedResource
 
@@ -70,7 +70,7 @@ class PolicyExemption(Construct):
         props.guardrails._record_exemption(self.exempted)
 
 
-def _validate(path: object, props: PolicyExemptionProps) -> str:
+def _validate(path: str | ChildPath, props: PolicyExemptionProps) -> str:
     """The resource's `<Namespace>/<type>/<name>...` below its group, once props pass."""
     if props.policy not in props.guardrails.keys:
         raise KitValidationError(

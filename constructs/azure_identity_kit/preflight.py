@@ -76,7 +76,8 @@ def _blocks(value: object) -> list[Json]:
 
 
 def _resources(doc: Json, kind: str) -> dict[str, Json]:
-    return doc.get("resource", {}).get(kind, {})
+    found: dict[str, Json] = doc.get("resource", {}).get(kind, {})
+    return found
 
 
 def _name_of(doc: Json, value: object) -> str:

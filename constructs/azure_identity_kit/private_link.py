@@ -218,18 +218,23 @@ class PrivateEndpointFor(Construct):
         service.network.add(self.resource, self.dns_zone.link)
 
 
-class _ResourceProps(Protocol):
-    resource_group_name: str
-    location: str
-    tags: Mapping[str, str]
+class ResourceProps(Protocol):
+    """The props fields `PrivateEndpointMixin` reads (where the endpoint goes, its tags)."""
+
+    @property
+    def resource_group_name(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def tags(self) -> Mapping[str, str]: ...
 
 
-class PrivateEndpointMixin:
+class PrivateEndpointMixin(Construct):
     """`add_private_endpoint()` for the kit's data-service constructs (registry,
     vault, storage): each names its `private_link` (its main subresource), any
     further subresources it has, and how its public access is turned off."""
 
-    props: _ResourceProps
+    props: ResourceProps
     private_link: PrivateLinkService
     other_subresources: tuple[str, ...] = ()
     """Private-link group IDs besides `private_link.subresource` (a storage account's
@@ -253,12 +258,11 @@ class PrivateEndpointMixin:
         One endpoint serves one subresource: `subresource` defaults to the main one
         (registry, vault, blob); pass another (e.g. 'queue') for a second endpoint,
         or use add_private_endpoints()."""
-        construct = self  # a Construct (every user of the mixin is one)
         main = self.private_link.subresource
         chosen = subresource or main
         # The main subresource keeps the construct ID it always had.
         construct_id = "private-endpoint" if chosen == main else f"private-endpoint-{slug(chosen)}"
-        path = child_path(construct, construct_id)  # type: ignore[arg-type]
+        path = child_path(self, construct_id)
         if chosen not in (main, *self.other_subresources):
             raise KitValidationError(
                 path,
@@ -266,7 +270,7 @@ class PrivateEndpointMixin:
                 f"'{chosen}' is not a private-link subresource of this resource.",
                 f"Use one of {', '.join((main, *self.other_subresources))}.",
             )
-        if construct.node.try_find_child(construct_id) is not None:  # type: ignore[attr-defined]
+        if self.node.try_find_child(construct_id) is not None:
             raise KitValidationError(
                 path,
                 "private-endpoint-twice",
@@ -280,7 +284,7 @@ class PrivateEndpointMixin:
         if chosen != main:  # same resource and NetworkPath, another group ID and zone
             service = replace(service, subresource=chosen)
         return PrivateEndpointFor(
-            construct,  # type: ignore[arg-type]
+            self,
             construct_id,
             PrivateEndpointForProps(
                 service=service,
@@ -303,7 +307,7 @@ class PrivateEndpointMixin:
         each (e.g. a function host's storage: blob, queue and table)."""
         if not subresources:
             raise KitValidationError(
-                child_path(self, "private-endpoint"),  # type: ignore[arg-type]
+                child_path(self, "private-endpoint"),
                 "private-endpoint-subresource",
                 "add_private_endpoints() was given no subresource.",
                 f"Name at least one, e.g. '{self.private_link.subresource}'.",

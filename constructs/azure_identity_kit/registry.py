@@ -54,6 +54,8 @@ class IdentityOnlyRegistry(PrivateEndpointMixin, Construct):
     the only way in is a role assignment such as AcrPull. `add_private_endpoint()`
     makes it private (Premium only)."""
 
+    props: IdentityOnlyRegistryProps
+
     def __init__(
         self, scope: Construct, construct_id: str, props: IdentityOnlyRegistryProps
     ) -> None:

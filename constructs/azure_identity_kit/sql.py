@@ -367,7 +367,8 @@ class EntraOnlySqlServer(Construct):
         identity's Azure name, an EntraGroup's label (its display name). A
         system-assigned identity is named after its resource: pass user_name."""
         path = child_path(self, f"grants-{getattr(database, 'name', '?')}")
-        if self.databases.get(getattr(database, "name", None)) is not database:
+        name: str | None = getattr(database, "name", None)
+        if name is None or self.databases.get(name) is not database:
             raise KitValidationError(
                 path,
                 "sql-foreign-database",

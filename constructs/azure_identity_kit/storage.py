@@ -59,6 +59,7 @@ class IdentityOnlyStorage(PrivateEndpointMixin, Construct):
     # Besides blob: one endpoint and DNS zone per storage service
     # (https://learn.microsoft.com/azure/storage/common/storage-private-endpoints).
     other_subresources = ("queue", "table", "file", "dfs")
+    props: IdentityOnlyStorageProps
 
     def __init__(
         self, scope: Construct, construct_id: str, props: IdentityOnlyStorageProps

@@ -64,6 +64,7 @@ def synth_or_explain(build: Callable[[], App], outdir: str) -> int:
             errors = annotations(app, "error")
         if not errors:
             return _fail(outdir, f"synth failed: {_clean(text)}")
+        assert app is not None  # the errors were read from its tree
         return _fail(outdir, _listing(errors, annotations(app, "warning")))
     # With CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS set, cdktf writes despite errors.
     found = _written_annotations(outdir)

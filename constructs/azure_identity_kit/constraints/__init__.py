@@ -79,7 +79,8 @@ def is_unknown(value: object) -> bool:
     if isinstance(value, str):
         return "${" in value or value.startswith("#{TfToken[")
     if isinstance(value, float):
-        return struct.unpack("<Q", struct.pack("<d", value))[0] >> 48 == 0xFDFF
+        bits: int = struct.unpack("<Q", struct.pack("<d", value))[0]
+        return bits >> 48 == 0xFDFF
     return False
 
 

@@ -10,10 +10,9 @@ is about. Error annotations make cdktf refuse to write the stack
 and `cdktf synth` fail; warnings are recorded and printed by `synth_or_explain`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: this module defines a function of that name.
 import weakref
-from typing import Any
+from typing import Any, cast
 
 from .._cdktf import (
     Annotations,
@@ -21,6 +20,7 @@ from .._cdktf import (
     Construct,
     IAspect,
     IConstruct,
+    TerraformElement,
     TerraformResource,
     TerraformStack,
     implements,
@@ -118,14 +118,16 @@ def suppress(
 # Kept in Python as suppress() records them, so the guard reads no node's metadata
 # (two jsii round trips per node of the stack; README, "Fast synth"). Keyed by the
 # root's jsii reference: an object made in Node may get a new Python proxy per read.
-_SUPPRESSED: dict[str, dict[str, tuple[IConstruct, list[dict]]]] = {}
+_SUPPRESSED: dict[str, dict[str, tuple[IConstruct, list[dict[str, Any]]]]] = {}
 
 
 def _root_key(construct: IConstruct) -> str:
     return object_key(construct.node.root)
 
 
-def _suppressions_for(stack: IConstruct, stack_path: str) -> dict[str, tuple[IConstruct, list]]:
+def _suppressions_for(
+    stack: IConstruct, stack_path: str
+) -> dict[str, tuple[IConstruct, list[dict[str, Any]]]]:
     """The suppressions that can cover something in `stack`: on the stack, inside
     it, or on an ancestor (the app)."""
     registry = _SUPPRESSED.get(_root_key(stack), {})
@@ -162,14 +164,14 @@ class GuardAspect:
     It checks the whole stack in one visit: the stack's own, or that of the
     leaf construct apply_guard() attaches it to."""
 
-    def __init__(self, stack: IConstruct, anchor: IConstruct | None = None) -> None:
+    def __init__(self, stack: TerraformStack, anchor: IConstruct | None = None) -> None:
         self._stack = stack
         self._anchor = anchor
 
     def visit(self, node: IConstruct) -> None:
         # An identity test costs no jsii call.
         if node is self._stack or (node is self._anchor and node is not None):
-            check_stack(self._stack)  # type: ignore[arg-type]
+            check_stack(self._stack)
 
 
 # Stacks apply_guard() has guarded, by object_key (asking the tree is a round trip).
@@ -186,10 +188,15 @@ def apply_guard(scope: IConstruct) -> None:
     still invoked with the stack's aspects, so `app.synth()` and `Testing.synth`
     run it, whatever `skip_validation` says. AZURE_IDENTITY_KIT_GUARD_LEAF=0 (or
     AZURE_IDENTITY_KIT_EAGER_PROVIDER=1) adds it to the stack instead."""
+    # is_stack() is cdktf's own test; what passes it is a TerraformStack.
     if TerraformStack.is_stack(scope):
-        stacks = [scope]
+        stacks = [cast(TerraformStack, scope)]
     else:
-        stacks = [child for child in scope.node.children if TerraformStack.is_stack(child)]
+        stacks = [
+            cast(TerraformStack, child)
+            for child in scope.node.children
+            if TerraformStack.is_stack(child)
+        ]
         if not stacks:
             raise TypeError(
                 "apply_guard() needs a TerraformStack or an App with stacks, got "
@@ -258,7 +265,7 @@ def check_app(app: IConstruct) -> None:
     """Run the guard of every guarded stack of an app now (for error listings)."""
     for construct in app.node.find_all():
         if TerraformStack.is_stack(construct) and is_guarded(construct):
-            check_stack(construct)  # type: ignore[arg-type]
+            check_stack(cast(TerraformStack, construct))  # is_stack() said so
 
 
 def _annotate(target: IConstruct, finding: Finding) -> None:
@@ -275,7 +282,7 @@ def _annotate(target: IConstruct, finding: Finding) -> None:
 def _record_suppressions(
     stack: IConstruct,
     stack_path: str,
-    suppressed: dict[str, tuple[IConstruct, list[dict]]],
+    suppressed: dict[str, tuple[IConstruct, list[dict[str, Any]]]],
     by_path: dict[str, list[dict[str, Any]]],
 ) -> None:
     """Write each covered resource's suppressions into its "//" metadata."""
@@ -299,7 +306,8 @@ def _record_suppressions(
                 {"rule": s["ruleId"], "reason": s["reason"], "suppressedAt": s["path"]}
                 for s in covering
             ]
-            construct.add_override(f"//.{SUPPRESSIONS_KEY}", record)
+            element = cast(TerraformElement, construct)  # is_terraform_element() said so
+            element.add_override(f"//.{SUPPRESSIONS_KEY}", record)
 
 
 def annotations(app: IConstruct, level: str) -> list[str]:

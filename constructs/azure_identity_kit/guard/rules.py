@@ -651,9 +651,9 @@ _AZURE_WHY = (
 def _constraint_rules(known: set[str]) -> list[Rule]:
     """One row per rule ID of the constraint inventory (constraints/inventory.py)
     that the table does not list already."""
-    from ..constraints.inventory import inventory
+    from ..constraints.inventory import Entry, inventory
 
-    grouped: dict[str, list] = {}
+    grouped: dict[str, list[Entry]] = {}
     for entry in inventory():
         if entry.constraint.rule_id not in known:
             grouped.setdefault(entry.constraint.rule_id, []).append(entry)
