@@ -384,7 +384,7 @@ def _pipeline_assembly_loads(after_start: typing.Callable[[], None]) -> bool:
         return load(request)
 
     process.send = send_after_loads
-    provider.load = load_sent_ahead  # type: ignore[method-assign]  # the patch is the point
+    provider.load = load_sent_ahead  # type: ignore[method-assign]  # a patch, on purpose
     return True
 
 

@@ -150,10 +150,11 @@ class WebAppWithIdentity(LinuxSiteBase[WebAppWithIdentityProps]):
         self, props: WebAppWithIdentityProps, app_settings: dict[str, str]
     ) -> linux_web_app.LinuxWebApp:
         site_config: dict[str, Any] = self.site_config_arguments(props)
-        if self.pull_registry is not None:
+        puller = self.pull_identity  # set with pull_registry (_bind_pull)
+        if self.pull_registry is not None and puller is not None:
             site_config.update(
                 container_registry_use_managed_identity=True,
-                container_registry_managed_identity_client_id=self.pull_identity.client_id,  # type: ignore[union-attr]
+                container_registry_managed_identity_client_id=puller.client_id,
                 application_stack=linux_web_app.LinuxWebAppSiteConfigApplicationStack(
                     docker_image_name=props.image,
                     docker_registry_url=f"https://{self.pull_registry.login_server}",

@@ -10,6 +10,7 @@ Anything else in the stack (networks, a `time_sleep`, variables) is not access a
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..review.rules import Context, role_name
 from .graph import (
@@ -54,12 +55,12 @@ _KV_REFERENCE = re.compile(r"^@Microsoft\.KeyVault\((.*)\)\s*$", re.S)
 _SYSTEM = "system"
 
 
-def build(stack_name: str, doc: dict) -> AccessMap:
+def build(stack_name: str, doc: dict[str, Any]) -> AccessMap:
     """The access map of one synthesized stack (a cdk.tf.json document)."""
     return _Builder(Stack(stack_name, doc)).run()
 
 
-def _identity_kind(identity_block: dict) -> str:
+def _identity_kind(identity_block: dict[str, Any]) -> str:
     return str(identity_block.get("type") or "").lower().replace(" ", "")
 
 
@@ -402,7 +403,7 @@ class _Builder:
             if not carried:
                 del self.carried[address]
 
-    def _container_app_uses(self, address: str, attrs: dict) -> None:
+    def _container_app_uses(self, address: str, attrs: dict[str, Any]) -> None:
         path = self.s.path(address)
         for i, secret in enumerate(as_blocks(attrs.get("secret"))):
             if secret.get("key_vault_secret_id"):
@@ -427,7 +428,7 @@ class _Builder:
                     origin,
                 )
 
-    def _container_group_pulls(self, address: str, attrs: dict) -> None:
+    def _container_group_pulls(self, address: str, attrs: dict[str, Any]) -> None:
         for i, cred in enumerate(as_blocks(attrs.get("image_registry_credential"))):
             if cred.get("user_assigned_identity_id"):
                 origin = f"{address}.image_registry_credential[{i}]"
@@ -440,10 +441,11 @@ class _Builder:
                     origin,
                 )
 
-    def _web_app_uses(self, address: str, attrs: dict) -> None:
+    def _web_app_uses(self, address: str, attrs: dict[str, Any]) -> None:
         path = self.s.path(address)
         reader = attrs.get("key_vault_reference_identity_id")
-        settings = attrs.get("app_settings") if isinstance(attrs.get("app_settings"), dict) else {}
+        found = attrs.get("app_settings")
+        settings = found if isinstance(found, dict) else {}
         references = [(f"app_settings.{k}", v) for k, v in sorted(settings.items())]
         for i, conn in enumerate(as_blocks(attrs.get("connection_string"))):
             references.append((f"connection_string[{i}]", conn.get("value")))

@@ -11,6 +11,7 @@ names. A value neither side knows stays unknown, and its edge points at an unres
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from .stack import as_blocks
@@ -25,7 +26,7 @@ _REF_ATTRS = {
 _MIN_MATCH = 8  # shorter known values are not searched for inside other values
 
 
-def _config(doc: dict) -> dict[str, dict]:
+def _config(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     module = ((doc.get("configuration") or {}).get("root_module")) or {}
     return {
         r["address"]: r.get("expressions") or {}
@@ -34,7 +35,7 @@ def _config(doc: dict) -> dict[str, dict]:
     }
 
 
-def _known_values(entries: list[tuple[str, dict | None]]) -> dict[str, str]:
+def _known_values(entries: list[tuple[str, dict[str, Any] | None]]) -> dict[str, str]:
     """Lower-cased value -> `${address.attribute}` for every value another resource may hold."""
     out: dict[str, str] = {}
     for address, values in entries:
@@ -84,15 +85,15 @@ class _Tokens:
             keys = list(value) + [k for k in mask if k not in value]
             return {k: self.value(value.get(k), mask.get(k), _below(expr, k)) for k in keys}
         if isinstance(value, list) or isinstance(unknown, list):
-            value = value if isinstance(value, list) else []
-            mask = unknown if isinstance(unknown, list) else []
+            items = value if isinstance(value, list) else []
+            marks = unknown if isinstance(unknown, list) else []
             return [
                 self.value(
-                    value[i] if i < len(value) else None,
-                    mask[i] if i < len(mask) else None,
+                    items[i] if i < len(items) else None,
+                    marks[i] if i < len(marks) else None,
                     _below(expr, i),
                 )
-                for i in range(max(len(value), len(mask)))
+                for i in range(max(len(items), len(marks)))
             ]
         if isinstance(value, str) and value:
             exact = self.known.get(value.lower())
@@ -106,11 +107,13 @@ class _Tokens:
         return value
 
 
-def _put(doc: dict, section: str, rtype: str, name: str, attrs: dict) -> None:
+def _put(doc: dict[str, Any], section: str, rtype: str, name: str, attrs: dict[str, Any]) -> None:
     doc.setdefault(section, {}).setdefault(rtype, {})[name] = attrs
 
 
-def plan_sides(plan: dict, configs: list[dict] = ()) -> tuple[dict, dict]:
+def plan_sides(
+    plan: dict[str, Any], configs: Sequence[dict[str, Any]] = ()
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(before, after) documents for the access map; `configs` (cdk.tf.json) add paths."""
     paths: dict[str, str] = {}
     for config in configs:
@@ -130,8 +133,8 @@ def plan_sides(plan: dict, configs: list[dict] = ()) -> tuple[dict, dict]:
     ]
     tokens = _Tokens(_known_values(entries + [(r["address"], r.get("values")) for r in data]))
     expressions = _config(plan)
-    before: dict = {}
-    after: dict = {}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
     for rc in rcs:
         address, change = str(rc.get("address")), rc.get("change") or {}
         config_address = re.sub(r"\[[^\]]*\]$", "", address)

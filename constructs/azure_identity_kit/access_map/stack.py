@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 from ..review.cdktf_json import blocks as read_blocks
 from ..review.cdktf_json import ref_address
@@ -52,7 +53,7 @@ class Ref:
     suffix: str
 
 
-def is_literal(value: object) -> bool:
+def is_literal(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value) and "${" not in value
 
 
@@ -70,7 +71,7 @@ def last_ref(value: object) -> Ref | None:
     return found
 
 
-def as_blocks(value: object) -> list[dict]:
+def as_blocks(value: object) -> list[dict[str, Any]]:
     """A nested block as a list: cdktf writes a max-1 block as an object."""
     if isinstance(value, dict):
         return [value]
@@ -78,11 +79,11 @@ def as_blocks(value: object) -> list[dict]:
 
 
 class Stack:
-    def __init__(self, name: str, doc: dict) -> None:
+    def __init__(self, name: str, doc: dict[str, Any]) -> None:
         self.stack_name = name
         self.blocks = dict(sorted(read_blocks(doc).items()))
         outputs = doc.get("output")
-        self.outputs: dict[str, dict] = outputs if isinstance(outputs, dict) else {}
+        self.outputs: dict[str, dict[str, Any]] = outputs if isinstance(outputs, dict) else {}
         self._private = self._private_reasons()
 
     def __contains__(self, address: str) -> bool:
@@ -91,10 +92,10 @@ class Stack:
     def type(self, address: str) -> str:
         return self.blocks[address][1]
 
-    def attrs(self, address: str) -> dict:
+    def attrs(self, address: str) -> dict[str, Any]:
         return self.blocks[address][2]
 
-    def of_type(self, *types: str) -> Iterator[tuple[str, dict]]:
+    def of_type(self, *types: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for address, (mode, rtype, attrs) in self.blocks.items():
             if mode == "managed" and rtype in types:
                 yield address, attrs

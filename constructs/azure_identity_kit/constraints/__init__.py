@@ -221,7 +221,7 @@ class Items(Constraint):
     inner: Constraint | None = None
 
     @property
-    def kind(self) -> str:  # type: ignore[override]
+    def kind(self) -> str:  # type: ignore[override]  # per instance (inner's), not per class
         return self.inner.kind if self.inner else "type"
 
     def problem(self, value: Any) -> str | None:
@@ -293,7 +293,7 @@ def cross_field(*rules: CrossField) -> Callable[[type[_T]], type[_T]]:
     """Attach cross-field rules to a props class (checked after its fields)."""
 
     def attach(cls: type[_T]) -> type[_T]:
-        cls.__kit_rules__ = rules  # type: ignore[attr-defined]
+        cls.__kit_rules__ = rules  # type: ignore[attr-defined]  # added here, read by plan_of
         _PLANS.pop(cls, None)
         return cls
 

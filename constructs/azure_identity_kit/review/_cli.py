@@ -6,7 +6,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a flag at or above it, 2 bad inpu
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from .model import InputError, Review, Severity
 from .render import RENDERERS, render
@@ -30,7 +30,7 @@ def add_output_options(parser: argparse.ArgumentParser, fail_on: str) -> None:
     parser.set_defaults(default_fail_on=fail_on)
 
 
-def _choice(flag: str | None, env: str, allowed, default: str) -> str:
+def _choice(flag: str | None, env: str, allowed: Collection[str], default: str) -> str:
     """The flag wins; an environment variable (as set by make) is the fallback."""
     if flag:
         return flag

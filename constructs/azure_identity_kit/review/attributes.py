@@ -10,10 +10,12 @@ is "on". Nothing here returns or formats a value, so no secret can leak from it.
 """
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from .cdktf_json import refs_in
-from .values import mask_at, name_is_secret, value_is_secret
+from .values import Path, mask_at, name_is_secret, value_is_secret
 
 UNKNOWN = "unknown"
 
@@ -149,7 +151,7 @@ PUBLIC_ACCESS = Switch(
 )
 
 
-def _first_block(value):
+def _first_block(value: object) -> dict[str, Any] | None:
     if isinstance(value, dict):
         return value
     if isinstance(value, list) and value and isinstance(value[0], dict):
@@ -157,7 +159,9 @@ def _first_block(value):
     return None
 
 
-def switch_state(switch: Switch, attrs: dict | None, unknown=None) -> bool | str | None:
+def switch_state(
+    switch: Switch, attrs: dict[str, Any] | None, unknown: Any = None
+) -> bool | str | None:
     """True (open), False (closed), UNKNOWN, or None when attrs is None.
 
     A known "open" under any generation's name wins, so a stale value under the other name
@@ -165,13 +169,15 @@ def switch_state(switch: Switch, attrs: dict | None, unknown=None) -> bool | str
     azurerm 4.x plans show for the computed twin of the name a configuration sets."""
     if attrs is None:
         return None
-    root, prefix = attrs, ()
+    root = attrs
+    prefix: Path = ()
     if switch.block:
         if mask_at(unknown, (switch.block,)):
             return UNKNOWN
-        root, prefix = _first_block(attrs.get(switch.block)), (switch.block, 0)
-        if root is None:  # no block: the provider's default, which is open
+        block = _first_block(attrs.get(switch.block))
+        if block is None:  # no block: the provider's default, which is open
             return True
+        root, prefix = block, (switch.block, 0)
     seen: list[bool] = []
     unsure = False
     for name, open_value in switch.names:
@@ -187,7 +193,7 @@ def switch_state(switch: Switch, attrs: dict | None, unknown=None) -> bool | str
     return UNKNOWN if unsure else True
 
 
-def opened_by(switch: Switch, attrs: dict) -> str:
+def opened_by(switch: Switch, attrs: dict[str, Any]) -> str:
     """Which setting opens the path, as `name = value`, or that the provider default does."""
     root = _first_block(attrs.get(switch.block)) if switch.block else attrs
     if root is None:
@@ -205,7 +211,7 @@ _SECRET_OUTPUTS = {("azurerm_key_vault_secret", "value"), ("random_password", "r
 _TOKEN_ATTR = re.compile(r"(?<![\w.])(?:data\.)?([a-z][a-z0-9_]*)\.[A-Za-z_][\w-]*\.([a-z_]\w*)")
 
 
-def references_secret(value) -> bool:
+def references_secret(value: object) -> bool:
     """A `${...}` token that passes on another resource's key, password or connection string."""
     if not isinstance(value, str) or "${" not in value or not refs_in(value):
         return False
@@ -218,12 +224,12 @@ def references_secret(value) -> bool:
 def reference_is_secret(reference: str) -> bool:
     """A plan configuration reference such as `azurerm_storage_account.x.primary_access_key`."""
     match = _TOKEN_ATTR.match(reference.strip())
-    return bool(match) and (
+    return match is not None and (
         name_is_secret(match.group(2)) or (match.group(1), match.group(2)) in _SECRET_OUTPUTS
     )
 
 
-def _key_bearing(name, value) -> bool:
+def _key_bearing(name: object, value: object) -> bool:
     if not isinstance(value, str) or not value.strip():
         return False
     if value.strip().startswith("@Microsoft.KeyVault("):  # resolved through the app's identity
@@ -231,7 +237,9 @@ def _key_bearing(name, value) -> bool:
     return value_is_secret(value) or references_secret(value) or name_is_secret(name)
 
 
-def credential_settings(attrs: dict | None, unknown=None, secret_refs=()) -> set[str]:
+def credential_settings(
+    attrs: dict[str, Any] | None, unknown: Any = None, secret_refs: Collection[str] = ()
+) -> set[str]:
     """Names of app settings, connection strings and key attributes that carry a credential.
 
     `secret_refs` are top-level attributes a plan's configuration fills from another
@@ -270,7 +278,7 @@ ADMIN_PASSWORDS = (
 )
 
 
-def admin_password(attrs: dict | None, unknown=None) -> bool:
+def admin_password(attrs: dict[str, Any] | None, unknown: Any = None) -> bool:
     """A database administrator password is set (known, unknown until apply, or write-only)."""
     return any(
         (attrs or {}).get(key) not in (None, "") or mask_at(unknown, (key,))
@@ -307,7 +315,7 @@ class Subject:
         return "the workload its subject names"
 
 
-def subject(value) -> Subject | None:
+def subject(value: object) -> Subject | None:
     if not isinstance(value, str) or "${" in value:
         return None
     if any(c in value for c in "*?"):
@@ -329,18 +337,18 @@ def subject(value) -> Subject | None:
     return Subject(kind, match.group("repo").lower())
 
 
-def credential_identity(attrs: dict) -> str | None:
+def credential_identity(attrs: dict[str, Any]) -> str | None:
     """The identity a federated credential signs in as (4.x `parent_id`, 5.x name)."""
     value = attrs.get("user_assigned_identity_id") or attrs.get("parent_id")
     return value.strip().lower() if isinstance(value, str) else None
 
 
-def issuer(attrs: dict) -> str | None:
+def issuer(attrs: dict[str, Any]) -> str | None:
     value = attrs.get("issuer")
     return value.strip().rstrip("/").lower() if isinstance(value, str) else None
 
 
-def audiences(attrs: dict) -> set[str]:
+def audiences(attrs: dict[str, Any]) -> set[str]:
     value = attrs.get("audience")
     values = value if isinstance(value, list) else [value]
     return {v.strip().lower() for v in values if isinstance(v, str)}
@@ -349,7 +357,7 @@ def audiences(attrs: dict) -> set[str]:
 # --- ABAC conditions -------------------------------------------------------------------------
 
 
-def condition_limits(condition) -> str:
+def condition_limits(condition: object) -> str:
     """What an ABAC condition limited, in words, from the attributes it tests."""
     text = condition if isinstance(condition, str) else ""
     if "Microsoft.Authorization/roleAssignments" in text:

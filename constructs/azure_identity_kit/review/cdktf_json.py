@@ -25,7 +25,7 @@ def refs_in(value: Any) -> set[str]:
     return {m for token in _TOKEN.findall(text) for m in _REF.findall(token)}
 
 
-def attr_refs(attrs: dict | None) -> dict[str, set[str]]:
+def attr_refs(attrs: dict[str, Any] | None) -> dict[str, set[str]]:
     """Top-level attribute -> addresses it references (cdktf metadata `//` ignored)."""
     out = {}
     for key, value in (attrs or {}).items():
@@ -34,7 +34,7 @@ def attr_refs(attrs: dict | None) -> dict[str, set[str]]:
     return out
 
 
-def blocks(doc: dict) -> dict[str, tuple[str, str, dict]]:
+def blocks(doc: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
     """Address -> (mode, type, attributes) for every resource and data source."""
     if not isinstance(doc, dict):
         raise InputError("synthesized stack is not a JSON object")
@@ -56,14 +56,14 @@ def blocks(doc: dict) -> dict[str, tuple[str, str, dict]]:
     return out
 
 
-def prevent_destroy(attrs: dict | None) -> bool:
+def prevent_destroy(attrs: dict[str, Any] | None) -> bool:
     lifecycle = (attrs or {}).get("lifecycle")
     if isinstance(lifecycle, list):  # Terraform JSON allows a block as a one-element list
         lifecycle = lifecycle[0] if lifecycle else None
     return isinstance(lifecycle, dict) and lifecycle.get("prevent_destroy") is True
 
 
-def moved_blocks(doc: dict) -> dict[str, str]:
+def moved_blocks(doc: dict[str, Any]) -> dict[str, str]:
     """`moved` blocks of a stack as {from: to}."""
     moved = doc.get("moved") or []
     if isinstance(moved, dict):

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ..access_map.build import build
 from ..access_map.changes import compare as compare_access
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def compare(base: dict, head: dict, label: str) -> int:
+    def compare(base: dict[str, Any], head: dict[str, Any], label: str) -> int:
         changes, flags, added, removed = diff_outdirs(base, head)
         review = Review(f"Synthesized stacks: {label}", changes, flags, added, removed)
         review.access = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,14 +39,14 @@ class Change:
     address: str
     type: str
     action: str  # create | update | delete | replace | no-op | read
-    before: dict | None = None
-    after: dict | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
     stack: str = ""
     mode: str = "managed"  # managed | data
     after_unknown: Any = None
     before_sensitive: Any = None
     after_sensitive: Any = None
-    replace_paths: list[tuple] = field(default_factory=list)
+    replace_paths: list[tuple[str | int, ...]] = field(default_factory=list)
     reason: str = ""
     previous_address: str = ""
     moved_block: bool = False
@@ -98,7 +99,7 @@ class Review:
         return max((f.severity for f in self.flags), default=None)
 
 
-def load_json(path, what: str) -> Any:
+def load_json(path: str | PathLike[str], what: str) -> Any:
     """Read a JSON file or raise InputError with one line saying what is wrong."""
     import json
 

@@ -14,6 +14,7 @@ What the plan JSON can and cannot tell (checked against Terraform 1.11):
 """
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from .attributes import reference_is_secret
@@ -23,7 +24,7 @@ from .rules import USER_IDENTITY, Context
 from .values import UNKNOWN, leaves
 
 
-def _action(actions: list) -> str:
+def _action(actions: list[Any]) -> str:
     if "delete" in actions and "create" in actions:
         return "replace"
     if len(actions) == 1:
@@ -49,7 +50,7 @@ def _expr_refs(expr: Any) -> set[str]:
     return {a for r in _expr_references(expr) if (a := ref_address(r))}
 
 
-def _config_refs(doc: dict) -> dict[str, dict[str, set[str]]]:
+def _config_refs(doc: dict[str, Any]) -> dict[str, dict[str, set[str]]]:
     """Root-module resource address -> top-level attribute -> referenced addresses."""
     module = ((doc.get("configuration") or {}).get("root_module")) or {}
     out = {}
@@ -60,7 +61,7 @@ def _config_refs(doc: dict) -> dict[str, dict[str, set[str]]]:
     return out
 
 
-def _config_secret_refs(doc: dict) -> dict[str, set[str]]:
+def _config_secret_refs(doc: dict[str, Any]) -> dict[str, set[str]]:
     """Root-module resource address -> top-level attributes whose expression references another
     resource's key, password or connection string,
     such as a storage account's `primary_access_key`."""
@@ -83,7 +84,7 @@ def _merge(*maps: dict[str, set[str]]) -> dict[str, set[str]]:
     return out
 
 
-def _validate(doc: Any) -> list[dict]:
+def _validate(doc: Any) -> list[dict[str, Any]]:
     if not isinstance(doc, dict):
         raise InputError("not a Terraform plan: the JSON is not an object")
     version = doc.get("format_version")
@@ -166,7 +167,7 @@ def _pair_renames(changes: list[Change]) -> list[Change]:
     return sorted(changes, key=lambda c: c.address)
 
 
-def read_plan(doc: Any, configs: list[dict] = ()) -> tuple[list[Change], Context]:
+def read_plan(doc: Any, configs: Sequence[dict[str, Any]] = ()) -> tuple[list[Change], Context]:
     """Changes from a plan JSON; `configs` are optional cdk.tf.json documents."""
     rcs = _validate(doc)
     config_refs = _config_refs(doc)
@@ -210,11 +211,12 @@ def read_plan(doc: Any, configs: list[dict] = ()) -> tuple[list[Change], Context
 
     ids: dict[str, str] = {}
     for c in changes:
-        for attrs in (c.before, c.after):
+        for side in (c.before, c.after):
             keys = ("id", "principal_id", "client_id") if c.type == USER_IDENTITY else ("id",)
             for key in keys:
-                if isinstance((attrs or {}).get(key), str) and attrs[key]:
-                    ids[attrs[key].lower()] = c.address
+                value = (side or {}).get(key)
+                if isinstance(value, str) and value:
+                    ids[value.lower()] = c.address
     for c in changes:
         c.refs_after = _merge(c.refs_after, _value_refs(c, ids))
 

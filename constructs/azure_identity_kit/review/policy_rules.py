@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from ..policy_catalog import BUILT_IN_IDS, EFFECT_STRENGTH, POLICIES
 from .cdktf_json import refs_in
@@ -50,19 +51,19 @@ def _guid(definition_id: object) -> str | None:
     return None
 
 
-def _label(attrs: dict | None) -> str:
+def _label(attrs: dict[str, Any] | None) -> str:
     """What the assignment assigns: the catalog's name for a guardrail, else its display
     name, else its definition's name."""
     attrs = attrs or {}
     guid = _guid(attrs.get("policy_definition_id"))
-    if guid in BUILT_IN_IDS:
+    if guid is not None and guid in BUILT_IN_IDS:
         return f"'{POLICIES[BUILT_IN_IDS[guid]].display_name}'"
     if isinstance(attrs.get("display_name"), str) and attrs["display_name"]:
         return f"'{attrs['display_name']}'"
     return f"the policy {guid}" if guid else "its policy"
 
 
-def _parameters(c: Change, side: str) -> dict | object:
+def _parameters(c: Change, side: str) -> dict[str, Any] | object:
     """The assignment's parameter values by name, {} when none, _UNKNOWN when the
     value is known only after apply or is an expression."""
     attrs = (c.before if side == "before" else c.after) or {}
@@ -88,14 +89,16 @@ def _parameters(c: Change, side: str) -> dict | object:
     }
 
 
-def _effect(attrs: dict | None, parameters: dict) -> str | None:
+def _effect(attrs: dict[str, Any] | None, parameters: dict[str, Any]) -> str | None:
     """The effect in force: the `effect` parameter, else the definition's default where
     the catalog knows the definition, else None."""
     effect = parameters.get("effect")
     if isinstance(effect, str):
         return effect
     guid = _guid((attrs or {}).get("policy_definition_id"))
-    return POLICIES[BUILT_IN_IDS[guid]].default_effect if guid in BUILT_IN_IDS else None
+    if guid is None or guid not in BUILT_IN_IDS:
+        return None
+    return POLICIES[BUILT_IN_IDS[guid]].default_effect
 
 
 def _strength(effect: str | None) -> int | None:
@@ -112,7 +115,7 @@ def _enforced(c: Change, side: str) -> bool | object:
     return value if isinstance(value, bool) else _UNKNOWN
 
 
-def _listed(attrs: dict | None, key: str) -> list:
+def _listed(attrs: dict[str, Any] | None, key: str) -> list[Any]:
     value = (attrs or {}).get(key)
     return value if isinstance(value, list) else ([value] if value else [])
 
@@ -189,7 +192,9 @@ def _weakening(c: Change, label: str) -> Iterator[Flag]:
             )
 
 
-def _parameter_flags(c: Change, label: str, old: dict, new: dict) -> Iterator[Flag]:
+def _parameter_flags(
+    c: Change, label: str, old: dict[str, Any], new: dict[str, Any]
+) -> Iterator[Flag]:
     before_effect, after_effect = _effect(c.before, old), _effect(c.after, new)
     before_rank, after_rank = _strength(before_effect), _strength(after_effect)
     if before_effect != after_effect:

@@ -129,6 +129,7 @@ def to_markdown(review: Review) -> str:
 
 
 def to_json(review: Review) -> str:
+    worst = review.worst()
     doc = {
         "title": review.title,
         "notes": review.notes,
@@ -136,7 +137,7 @@ def to_json(review: Review) -> str:
             Counter(c.action for c in review.shown_changes),
             moved=sum(1 for c in review.shown_changes if c.moved),
         ),
-        "worst": review.worst().label if review.worst() else None,
+        "worst": worst.label if worst else None,
         "stacks_added": review.stacks_added,
         "stacks_removed": review.stacks_removed,
         "access_changes": access_changes.to_json(review.access),

@@ -10,6 +10,7 @@ of app settings, so they never leak a secret.
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import attributes as attr
 from .cdktf_json import refs_in
@@ -76,6 +77,9 @@ STATEFUL = {
     "azurerm_mssql_database": "SQL database with its data and its Entra ID database users",
 }
 
+GrantKey = tuple[str | tuple[str, ...], ...]
+"""(principal, scope) of a role assignment: each a literal, or the addresses it references."""
+
 
 @dataclass
 class Context:
@@ -84,14 +88,14 @@ class Context:
     # Every resource that still exists afterwards -> addresses it references.
     refs: dict[str, set[str]] = field(default_factory=dict)
     # Data source address -> attributes (resolves data.azurerm_role_definition references).
-    data: dict[str, dict] = field(default_factory=dict)
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Lower-cased resource ID (and an identity's principal/client ID) -> address, from a plan.
     ids: dict[str, str] = field(default_factory=dict)
     # Filled by evaluate(): addresses whose object is new (created or replaced), and role
     # assignments by (principal, scope): the grants going away and the ones being made.
     new_objects: set[str] = field(default_factory=set)
-    grants_removed: dict[tuple, list[Change]] = field(default_factory=dict)
-    grants_added: dict[tuple, list[Change]] = field(default_factory=dict)
+    grants_removed: dict[GrantKey, list[Change]] = field(default_factory=dict)
+    grants_added: dict[GrantKey, list[Change]] = field(default_factory=dict)
     # Stacks (plan: "") that keep a private endpoint: their data services are meant to be
     # private (the kit's `private` network posture, README "Network posture").
     private_stacks: set[str] = field(default_factory=set)
@@ -100,25 +104,25 @@ class Context:
 # --- attribute helpers -----------------------------------------------------------------------
 
 
-def blocks(value) -> list[dict]:
+def blocks(value: object) -> list[dict[str, Any]]:
     """A nested block as a list: plan JSON always uses lists, cdktf uses an object for max-1."""
     if isinstance(value, dict):
         return [value]
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def has_system_identity(attrs: dict | None) -> bool:
+def has_system_identity(attrs: dict[str, Any] | None) -> bool:
     return any(
         "systemassigned" in str(b.get("type", "")).lower().replace(" ", "")
         for b in blocks((attrs or {}).get("identity"))
     )
 
 
-def _literal(value) -> str | None:
+def _literal(value: object) -> str | None:
     return value if isinstance(value, str) and value and "${" not in value else None
 
 
-def role_name(attrs: dict | None, ctx: Context) -> str | None:
+def role_name(attrs: dict[str, Any] | None, ctx: Context) -> str | None:
     """The role's display name, or its definition ID, or None when unknown."""
     attrs = attrs or {}
     if name := _literal(attrs.get("role_definition_name")):
@@ -135,7 +139,7 @@ def role_name(attrs: dict | None, ctx: Context) -> str | None:
     return None
 
 
-def privileged_role(attrs: dict | None, ctx: Context) -> str | None:
+def privileged_role(attrs: dict[str, Any] | None, ctx: Context) -> str | None:
     name = role_name(attrs, ctx)
     return name if name in GRANTS_ACCESS or name == "Contributor" else None
 
@@ -169,7 +173,7 @@ def type_scope_level(address: str) -> int | None:
     return RESOURCE if rtype.removeprefix("data.").startswith("azurerm_") else None
 
 
-def scope_level(value, refs: set[str] | None) -> int | None:
+def scope_level(value: object, refs: set[str] | None) -> int | None:
     """Level of a literal ARM ID, of a `${ref}` token, or of config references (unknown value)."""
     if isinstance(value, str) and value:
         if "${" not in value:
@@ -232,7 +236,7 @@ def role_assignment_rules(c: Change, ctx: Context) -> Iterator[Flag]:
                 f"It grants the privileged role {role}{where}, so its principal can change "
                 f"everything in that scope{also}.",
             )
-        if c.before is not None and None not in (before_level, after_level):
+        if c.before is not None and before_level is not None and after_level is not None:
             if after_level > before_level:
                 yield _flag(
                     c,
@@ -291,11 +295,11 @@ def role_assignment_rules(c: Change, ctx: Context) -> Iterator[Flag]:
         )
 
 
-def grant_key(c: Change, side: str) -> tuple | None:
+def grant_key(c: Change, side: str) -> GrantKey | None:
     """(principal, scope) of a role assignment: literal values, or the addresses they reference."""
     attrs = (c.before if side == "before" else c.after) or {}
     refs = c.refs_before if side == "before" else c.refs_after
-    key = []
+    key: list[str | tuple[str, ...]] = []
     for name in ("principal_id", "scope"):
         value = attrs.get(name)
         if side == "after" and mask_at(c.after_unknown, (name,)):
@@ -318,7 +322,7 @@ def _role_changes(c: Change, ctx: Context) -> Iterator[Flag]:
     """The same principal at the same scope trades a role for one that can do more (or less)."""
     new = role_name(c.after, ctx)
     seen = set()
-    for old_change in ctx.grants_removed.get(grant_key(c, "after"), []):
+    for old_change in ctx.grants_removed.get(grant_key(c, "after") or (), []):
         old = role_name(old_change.before, ctx)
         direction = _ranked(old, new)
         if not direction or direction in seen:
@@ -345,8 +349,11 @@ def _role_changes(c: Change, ctx: Context) -> Iterator[Flag]:
 def _kept_as(c: Change, ctx: Context) -> tuple[str, str] | None:
     """A deleted grant whose principal gets a ranked role at the same scope elsewhere."""
     old = role_name(c.before, ctx)
-    for other in ctx.grants_added.get(grant_key(c, "before"), []):
-        if other is not c and _ranked(old, new := role_name(other.after, ctx)):
+    for other in ctx.grants_added.get(grant_key(c, "before") or (), []):
+        if other is c:
+            continue
+        new = role_name(other.after, ctx)
+        if new is not None and _ranked(old, new):
             return other.address, new
     return None
 
@@ -370,7 +377,7 @@ def condition_rules(c: Change, ctx: Context) -> Iterator[Flag]:
             f"Its ABAC condition is removed, which limited {limits}, so {role} now applies "
             "without that limit.",
         )
-    elif unknown or " ".join(new.split()) != " ".join(old.split()):
+    elif unknown or " ".join(str(new).split()) != " ".join(old.split()):
         yield _flag(
             c,
             Severity.HIGH,
@@ -487,11 +494,11 @@ def registry_rules(c: Change, ctx: Context) -> Iterator[Flag]:
         )
 
 
-def _uses(items: list[dict], *keys: str) -> bool:
+def _uses(items: list[dict[str, Any]], *keys: str) -> bool:
     return any(any(item.get(k) for k in keys) for item in items)
 
 
-def _server(block: dict) -> str:
+def _server(block: dict[str, Any]) -> str:
     return str(block.get("server") or "").strip().lower()
 
 
@@ -746,14 +753,14 @@ def app_setting_credential_rules(c: Change, ctx: Context) -> Iterator[Flag]:
         )
 
 
-def _policy_key(policy: dict) -> tuple:
+def _policy_key(policy: dict[str, Any]) -> tuple[str, ...]:
     return tuple(
         str(policy.get(k) or "").strip().lower()
         for k in ("tenant_id", "object_id", "application_id")
     )
 
 
-def _permissions(policy: dict) -> set[str]:
+def _permissions(policy: dict[str, Any]) -> set[str]:
     return {
         f"{k}:{str(v).lower()}"
         for k, values in policy.items()

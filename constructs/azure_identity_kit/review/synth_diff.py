@@ -12,6 +12,7 @@ the two things that matter most and says so:
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from .cdktf_json import attr_refs, blocks, moved_blocks, prevent_destroy
 from .model import Change, Flag, InputError, Severity, load_json
@@ -28,7 +29,7 @@ FORCE_NEW = {
 META = {"//", "depends_on", "lifecycle", "provider", "count", "for_each", "provisioner"}
 
 
-def load_outdir(outdir: str | Path) -> dict[str, dict]:
+def load_outdir(outdir: str | Path) -> dict[str, dict[str, Any]]:
     """Stack name -> cdk.tf.json document, from <outdir>/stacks/<stack>/cdk.tf.json."""
     outdir = Path(outdir)
     if not outdir.is_dir():
@@ -42,7 +43,7 @@ def load_outdir(outdir: str | Path) -> dict[str, dict]:
     return stacks
 
 
-def _strip(value):
+def _strip(value: Any) -> Any:
     """Drop cdktf `//` metadata and depends_on ordering, which do not change infrastructure."""
     if isinstance(value, dict):
         out = {k: _strip(v) for k, v in value.items() if k != "//"}
@@ -54,22 +55,25 @@ def _strip(value):
     return value
 
 
-def _renamed(attrs: dict, renames: dict[str, str]) -> dict:
+def _renamed(attrs: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
     """attrs with references to renamed addresses rewritten to the new addresses."""
     text = json.dumps(_strip(attrs), sort_keys=True)
     for old, new in renames.items():
         text = re.sub(r"(?<![\w.])" + re.escape(old) + r"(?![\w-])", new, text)
-    return json.loads(text)
+    renamed: dict[str, Any] = json.loads(text)
+    return renamed
 
 
-def _replace_keys(rtype: str, before: dict, after: dict) -> list[str]:
+def _replace_keys(rtype: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     changed = sorted(k for k in (set(before) | set(after)) - META if before.get(k) != after.get(k))
     if rtype == ROLE_ASSIGNMENT:  # azurerm has no in-place update for role assignments
         return changed
     return [k for k in changed if k in FORCE_NEW]
 
 
-def diff_stack(stack: str, base: dict, head: dict) -> tuple[list[Change], Context]:
+def diff_stack(
+    stack: str, base: dict[str, Any], head: dict[str, Any]
+) -> tuple[list[Change], Context]:
     old, new = blocks(base), blocks(head)
     moves = {
         f: t
@@ -159,9 +163,12 @@ def diff_stack(stack: str, base: dict, head: dict) -> tuple[list[Change], Contex
     return sorted(changes, key=lambda c: c.address), ctx
 
 
-def diff_outdirs(base: dict[str, dict], head: dict[str, dict]):
+def diff_outdirs(
+    base: dict[str, dict[str, Any]], head: dict[str, dict[str, Any]]
+) -> tuple[list[Change], list[Flag], list[str], list[str]]:
     """(changes, flags, stacks_added, stacks_removed) for every stack of two outdirs."""
-    changes, flags = [], []
+    changes: list[Change] = []
+    flags: list[Flag] = []
     for stack in sorted(set(head)):
         stack_changes, ctx = diff_stack(stack, base.get(stack, {}), head[stack])
         changes += stack_changes

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-Path = tuple  # of str (attribute or map key) and int (list index)
+from .model import Change
+
+Path = tuple[str | int, ...]  # attribute or map key, list index
 
 
 class _Marker:
@@ -158,7 +160,7 @@ def jsonable(value: Any) -> Any:
     return value.text if isinstance(value, _Marker) else value
 
 
-def sort_key(path: Path) -> tuple:
+def sort_key(path: Path) -> tuple[tuple[int, int, str], ...]:
     return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in path)
 
 
@@ -193,7 +195,7 @@ def _split_sets(flat: dict[Path, Any]) -> tuple[dict[Path, Any], dict[Path, set[
     return plain, sets
 
 
-def attribute_rows(change) -> list[Row]:
+def attribute_rows(change: Change) -> list[Row]:
     """Created attributes for a create, changed ones for an update/replace, none for a delete."""
     if change.after is None or change.action == "delete":
         return []
@@ -210,6 +212,7 @@ def attribute_rows(change) -> list[Row]:
             before[path] = get_path(change.before, path)
     before, before_sets = _split_sets(before)
     after, after_sets = _split_sets(after)
+    changed: list[tuple[Path, Any, Any]]
     if change.before is None:
         changed = [(p, None, v) for p, v in after.items() if v not in (None, [], {})]
     else:
@@ -219,9 +222,9 @@ def attribute_rows(change) -> list[Row]:
             if _differs(before.get(p), after.get(p))
         ]
     for path in set(before_sets) | set(after_sets):
-        old, new = before_sets.get(path, set()), after_sets.get(path, set())
-        changed += [(path, json.loads(v), None) for v in sorted(old - new)]
-        changed += [(path, None, json.loads(v)) for v in sorted(new - old)]
+        gone, added = before_sets.get(path, set()), after_sets.get(path, set())
+        changed += [(path, json.loads(v), None) for v in sorted(gone - added)]
+        changed += [(path, None, json.loads(v)) for v in sorted(added - gone)]
     forced = [tuple(p) for p in change.replace_paths]
     rows = []
     for path, old, new in sorted(changed, key=lambda row: sort_key(row[0])):
