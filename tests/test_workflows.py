@@ -155,8 +155,9 @@ def test_pull_request_runs_the_gates_and_posts_a_review():
     text = PULL_REQUEST.read_text()
     assert re.search(r"^on:\n  pull_request:\n", text, flags=re.M)
     found = jobs(text)
-    for command in ("make test", "make check", "make synth"):
+    for command in ("make lint", "make test", "make check", "make synth"):
         assert f"run: {command}" in found["checks"], f"the PR checks run {command}"
+    assert "run: make lint CDK=cdktn" in found["cdktn"], "types are checked on the fork too"
     review = found["review"]
     assert job_permissions(review).get("pull-requests") == "write", "it comments on the PR"
     assert "make --no-print-directory -s review PLAN=plan.json FORMAT=markdown" in review
