@@ -42,7 +42,7 @@ from .constraints.common import (
     vault_mismatch,
 )
 from .errors import ChildPath, KitValidationError, child_path, remember_path
-from .identity import AnyUserAssignedIdentity, GrantTarget, ManagedIdentities
+from .identity import AnyUserAssignedIdentity, GrantTarget, ManagedIdentities, ResourceProps
 from .naming import APP_SERVICE, SERVICE_PLAN, check_name
 from .workload_identity import (
     WorkloadIdentityMixin,
@@ -101,16 +101,12 @@ HEALTH_CHECK_PATH = Format(
 WAIT = duration("wait-duration")
 
 
-class SiteProps(Protocol):
+class SiteProps(ResourceProps, Protocol):
     """The props fields `LinuxSiteBase` and SITE_RULES read: what the props of a web app
     and of a function app share."""
 
     @property
     def name(self) -> str: ...
-    @property
-    def resource_group_name(self) -> str: ...
-    @property
-    def location(self) -> str: ...
     @property
     def service_plan(self) -> ServicePlanRef | LinuxServicePlan: ...
     @property
@@ -135,8 +131,6 @@ class SiteProps(Protocol):
     def always_on(self) -> bool: ...
     @property
     def health_check_path(self) -> str | None: ...
-    @property
-    def tags(self) -> Mapping[str, str]: ...
 
 
 SitePropsT = TypeVar("SitePropsT", bound=SiteProps)

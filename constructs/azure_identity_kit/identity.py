@@ -126,6 +126,18 @@ class GrantTarget:
         )
 
 
+class ResourceProps(Protocol):
+    """The props fields of every construct that creates a resource: where it goes, its
+    tags. The shared bases read these (and what their own Protocols add), not `Any`."""
+
+    @property
+    def resource_group_name(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def tags(self) -> Mapping[str, str]: ...
+
+
 class Grantee(Protocol):
     """Anything with a principal ID that a role can be granted to.
 

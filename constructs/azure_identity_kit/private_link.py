@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 from ._cdktf import Construct, TerraformResource, is_token
 from .azurerm import (
@@ -24,7 +23,7 @@ from .azurerm import (
 from .constraints import constrained, enforce, provider
 from .constraints.common import subnet_id
 from .errors import KitValidationError, child_path
-from .identity import NetworkPath, network_path_of, slug
+from .identity import NetworkPath, ResourceProps, network_path_of, slug
 
 PRIVATE_DNS_ZONES: Mapping[str, str] = {
     "registry": "privatelink.azurecr.io",
@@ -218,23 +217,13 @@ class PrivateEndpointFor(Construct):
         service.network.add(self.resource, self.dns_zone.link)
 
 
-class ResourceProps(Protocol):
-    """The props fields `PrivateEndpointMixin` reads (where the endpoint goes, its tags)."""
-
-    @property
-    def resource_group_name(self) -> str: ...
-    @property
-    def location(self) -> str: ...
-    @property
-    def tags(self) -> Mapping[str, str]: ...
-
-
 class PrivateEndpointMixin(Construct):
     """`add_private_endpoint()` for the kit's data-service constructs (registry,
     vault, storage): each names its `private_link` (its main subresource), any
     further subresources it has, and how its public access is turned off."""
 
     props: ResourceProps
+    """Where the endpoint goes, its tags: the resource's own."""
     private_link: PrivateLinkService
     other_subresources: tuple[str, ...] = ()
     """Private-link group IDs besides `private_link.subresource` (a storage account's

@@ -27,6 +27,7 @@ from .identity import (
     AnyUserAssignedIdentity,
     Grant,
     GrantTarget,
+    ResourceProps,
     SystemAssignedIdentity,
     UserAssignedIdentity,
     UserAssignedIdentityProps,
@@ -52,18 +53,12 @@ PULL_SYSTEM_ASSIGNED_FIX = (
 )
 
 
-class PullProps(Protocol):
+class PullProps(ResourceProps, Protocol):
     """The props fields of a workload that pulls images (container app, container group,
     web app): what `check_pull_props` and `WorkloadIdentityMixin._bind_pull` read."""
 
     @property
     def name(self) -> str: ...
-    @property
-    def resource_group_name(self) -> str: ...
-    @property
-    def location(self) -> str: ...
-    @property
-    def tags(self) -> Mapping[str, str]: ...
     @property
     def registry(self) -> RegistryRef | container_registry.ContainerRegistry | None: ...
     @property
