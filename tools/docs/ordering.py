@@ -34,8 +34,10 @@ def _grant_label(doc: Json, address: str) -> str:
         return body.get("description") or body.get("role_definition_name") or name
     identity = _PRINCIPAL.search(str(body.get("principal_id", "")))
     who = identity.group(1).split("_")[0] if identity else "a principal"
-    role = "Data Contributor" if str(body.get("role_definition_id", "")).endswith("2") else (
-        "Data Reader"
+    role = (
+        "Data Contributor"
+        if str(body.get("role_definition_id", "")).endswith("2")
+        else ("Data Reader")
     )
     return f"Cosmos DB Built-in {role} for {who}"
 
