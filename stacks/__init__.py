@@ -68,7 +68,7 @@ def build_app(
     """The app with one stack per environment and the `bootstrap` stack (all of them
     by default; name `bootstrap` or environments to pick), each checked by the
     least-privilege guard at synth, and each that still holds a demo value carrying
-    the deploy gate (README "First deploy").
+    the deploy gate (docs/first-deploy.md).
 
     Deployment settings are checked across *all* environments before anything is
     built: a half-filled remote state, or one state key used by two environments,
@@ -84,7 +84,7 @@ def build_app(
     for config in configs:
         stack = WorkloadStack(app, config)
         if resolve_remote_state(config) is not None:
-            # Deploying for real: the group exists (README "First deploy", bootstrap).
+            # Deploying for real: the group exists (docs/first-deploy.md, bootstrap).
             adopt_existing_resource_group(stack, config)
         refuse_deploy(stack, settings.deploy_findings(config.name, config))
         apply_guard(stack)

@@ -21,7 +21,7 @@ It creates
     Reader lacks) and Storage Blob Data Reader on the state container (plans run
     with `-lock=false`);
 - the secret-free Azure Policy guardrails on each environment's resource group
-  (SecretFreeGuardrails, README "Azure Policy guardrails"): Deny assignments of
+  (SecretFreeGuardrails, docs/policy.md): Deny assignments of
   the built-in definitions for every credential path the kit closes, the kit's
   custom definition for App Service basic authentication (once per subscription),
   and each environment's exemptions. Here, because neither pipeline identity can
@@ -38,10 +38,10 @@ server, its Entra admin setting, databases, firewall rules and audit settings
 are `Microsoft.Sql/*` / diagnostic-setting writes, also within Contributor.
 Creating database *users* is T-SQL: the deploy identity must be a member of the
 server's Entra admin group (an Entra change made once by an administrator, see
-README "Cosmos DB and Azure SQL").
+docs/constructs/sql.md).
 
 The environment resource groups are *not* created here: an administrator creates
-them first (`az group create`, README "First deploy"), the bootstrap reads them with
+them first (`az group create`, docs/first-deploy.md), the bootstrap reads them with
 a data source (so a missing one fails the bootstrap plan with a clear
 "not found") and each environment stack adopts its group with an `import` block
 (stacks/backend.py). A role assignment needs its scope to exist, and the pipeline
@@ -341,7 +341,7 @@ class BootstrapStack(TerraformStack):
         for resource in (group, state.resource, self.deploy_identity.resource):
             resource.lifecycle = TerraformResourceLifecycle(prevent_destroy=True)
 
-        # What README "First deploy" sets as GitHub repository variables.
+        # What docs/first-deploy.md sets as GitHub repository variables.
         outputs = {
             "AZURE_CLIENT_ID": self.deploy_identity.client_id,
             "AZURE_TENANT_ID": client.tenant_id,

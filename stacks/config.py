@@ -23,7 +23,7 @@ Guid = Annotated[
 
 
 NetworkPosture = Literal["public", "private"]
-"""How an environment's data services are reached (README, "Network posture"):
+"""How an environment's data services are reached (docs/networking.md):
 - public: on their public endpoints, by Entra ID and role assignments only; the
   Container Apps environment is not in the VNet;
 - private: only through private endpoints in the VNet (public access off); the
@@ -36,8 +36,8 @@ _EXEMPT_RESOURCE = re.compile(r"^[A-Za-z0-9.]+/[A-Za-z0-9]+/[^/]+(/[A-Za-z0-9]+/
 
 @dataclass(frozen=True, kw_only=True)
 class PolicyExemptionSetting:
-    """One resource of the environment exempt from one guardrail policy (README "Azure
-    Policy guardrails"): `[[environments.<name>.policy_exemptions]]`. The bootstrap
+    """One resource of the environment exempt from one guardrail policy
+    (docs/policy.md): `[[environments.<name>.policy_exemptions]]`. The bootstrap
     writes it as a PolicyExemption; the environment's guard honours it."""
 
     __pydantic_config__ = ConfigDict(extra="forbid")
@@ -89,7 +89,7 @@ class EnvironmentConfig:
     """Display name of the Entra group that administers the SQL server."""
     sql_admin_group_object_id: Guid
     """Its object ID; the deploy identity must be a member to run the generated database
-    grants (README, Azure SQL)."""
+    grants (docs/constructs/sql.md)."""
     ops_ssh_public_keys: tuple[str, ...]
     """OpenSSH public keys for the `ops` VM admin."""
     location: str = "westeurope"
@@ -168,7 +168,7 @@ class EnvironmentConfig:
     propagation_wait: str | None = None
     """How long workloads wait for the grants Azure uses to create them (cdktf context
     `azure-identity-kit:propagation-wait` for this stack; a duration such as '90s', '0s' for none).
-    Default: the kit's, 120s (README "First deploy")."""
+    Default: the kit's, 120s (docs/concepts.md)."""
 
     # Azure Policy guardrails (issue 23), assigned by the bootstrap on the resource group.
     guardrails: bool = True

@@ -158,7 +158,7 @@ class ConfigError(KitValidationError):
             source.name,
             self.problems[0].rule_id,
             f"{len(self.problems)} setting(s) cannot be used:\n{lines}\n",
-            "Correct each setting in the file (README 'First deploy', Configuration).",
+            "Correct each setting in the file (docs/first-deploy.md, Configuration).",
         )
 
 

@@ -222,7 +222,7 @@ class WorkloadStack(TerraformStack):
         )
         storage.grant_blob_read(api, container="data")
         vault.grant_secrets_read(api)
-        # Data planes that are not Azure RBAC (README, "Cosmos DB and Azure SQL").
+        # Data planes that are not Azure RBAC (docs/constructs/sql.md).
         cosmos.grant_data_read(api, scope=items)
         sql.grant_database_role(api, app_database, roles=["db_datareader"])
         if config.dapr_state_store:

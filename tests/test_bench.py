@@ -79,7 +79,7 @@ def test_last_line_starts_with_the_ratio():
 
 
 def test_users_one_call_speed_up_keeps_the_output_byte_identical(tmp_path):
-    """enable_fast_synth() (README "Fast synth") in a user's own entry point:
+    """enable_fast_synth() (docs/performance.md) in a user's own entry point:
     the same bytes as without it, guard on, built from the public API only."""
     outputs = {}
     for variant, extra in (("plain", []), ("fast", ["--fast"])):
@@ -148,7 +148,7 @@ def test_floor_app_reports_jsii_costs_and_the_container_app_floor(tmp_path, caps
 
 
 def test_profile_app_prints_round_trips_and_the_cpu_split(tmp_path):
-    """bench/profile_app.py (README "Where a container app's milliseconds go")
+    """bench/profile_app.py (docs/performance.md)
     stays runnable; its numbers are not judged here."""
     done = subprocess.run(
         [sys.executable, str(BENCH / "profile_app.py"), "2", "--guard"],
@@ -160,6 +160,6 @@ def test_profile_app_prints_round_trips_and_the_cpu_split(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "| build |" in done.stdout and "| synth |" in done.stdout
     # 11 creates of a container app with its identities and grants, plus its
-    # propagation wait's time_sleep (README "First deploy").
+    # propagation wait's time_sleep (docs/first-deploy.md).
     assert "| create | 12.0 |" in done.stdout, done.stdout
     assert "azure_identity_kit/identity.py:grant" in done.stdout

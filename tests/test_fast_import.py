@@ -60,7 +60,7 @@ def test_direct_use_of_the_provider_package_still_works():
     assert PublicIp.__module__.endswith("public_ip")
 
 
-# --- the other speed-ups (README "Fast synth"; switches in azure_identity_kit/_cdktf.py) ---
+# --- the other speed-ups (docs/performance.md; switches in azure_identity_kit/_cdktf.py) ---
 
 REPO = Path(__file__).resolve().parent.parent
 KIT_SWITCHES = [name for name in os.environ if name.startswith("AZURE_IDENTITY_KIT_")]
@@ -363,8 +363,8 @@ def test_assemblies_are_not_sent_ahead_when_switched_off(tmp_path):
 
 
 def test_every_speed_up_switch_is_documented_and_cleared_by_the_bench():
-    """Each speed-up's off switch (README "Fast synth": every speed-up has one)
-    is in the README's table, and bench/run.py clears it from the environment
+    """Each speed-up's off switch (docs/performance.md: every speed-up has one)
+    is in docs/performance.md's table, and bench/run.py clears it from the environment
     so its runs measure the defaults."""
     import re
 
@@ -378,8 +378,7 @@ def test_every_speed_up_switch_is_documented_and_cleared_by_the_bench():
         for path in sources
         for name in re.findall(r'"(AZURE_IDENTITY_KIT_[A-Z_]+)"', path.read_text())
     } - {"AZURE_IDENTITY_KIT_CDK", "AZURE_IDENTITY_KIT_DEBUG"}  # a choice and a debug aid
-    readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("## Fast synth") : readme.index("## Tests")]
+    section = (REPO / "docs" / "performance.md").read_text()
     bench = (REPO / "bench" / "run.py").read_text()
     assert len(switches) >= 8
     assert sorted(s for s in switches if f"`{s}=" not in section) == []

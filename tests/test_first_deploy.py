@@ -1,4 +1,4 @@
-"""First deploy (README "First deploy"): configuration in environments.toml,
+"""First deploy (docs/first-deploy.md): configuration in environments.toml,
 the deploy gate on demo values, enforced by Terraform itself, and `make
 preflight`, which reads what is needed outside Terraform from the stack."""
 

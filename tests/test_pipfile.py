@@ -1,4 +1,4 @@
-"""The top-level Pipfile (README "Dependencies") is for pipenv users; `make setup`
+"""The top-level Pipfile (docs/dependencies.md) is for pipenv users; `make setup`
 installs the hashed locks instead. These tests keep it equal to requirements/*.in,
 host-free, and its Pipfile.lock out of git."""
 

@@ -1,4 +1,4 @@
-"""Library-grade packaging (README "Releases"): the version in one place, the
+"""Library-grade packaging (docs/releases.md): the version in one place, the
 changelog, the wheel (with py.typed) that a clean venv installs and uses to
 synthesize the README's reuse example, and a public API that imports and is
 annotated."""

@@ -1,4 +1,4 @@
-"""cdktf or cdktn (README "cdktf or cdktn"): what the fork changes in the output,
+"""cdktf or cdktn (docs/toolchains.md): what the fork changes in the output,
 that no resource address changes, and that each toolchain installs exactly its lock.
 
 The snapshot comparisons read both committed snapshot sets, so they run (and say

@@ -1,4 +1,4 @@
-"""Propagation and replication waits (waits.py, README "First deploy"):
+"""Propagation and replication waits (waits.py, docs/first-deploy.md):
 grant -> wait -> workload for every workload kind, no wait where nothing is
 needed at creation, stable triggers, the duration settings, grants made
 outside the stack, and the Cosmos DB replication wait."""

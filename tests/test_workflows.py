@@ -190,7 +190,7 @@ def test_tools_are_pinned_and_cached():
 
 def test_sql_users_are_created_only_where_the_server_is_reachable():
     """dev's SQL server is public: its job creates the database users on a GitHub-hosted
-    runner. staging's and prod's are private (README "Network posture"): their jobs run
+    runner. staging's and prod's are private (docs/networking.md): their jobs run
     on the self-hosted VNet runner named by IDKIT_VNET_RUNNER and create the users only
     there; without it they skip that step with a warning instead of failing or lying."""
     found = jobs(DEPLOY.read_text())

@@ -2,12 +2,12 @@
 the constructs library.
 
 Upstream cdktf was archived in December 2025; its maintained fork `cdktn` is a
-rename-level drop-in. The kit runs on either (README "cdktf or cdktn"): this
+rename-level drop-in. The kit runs on either (docs/toolchains.md): this
 module decides which one is loaded (TOOLCHAIN), `azurerm.py` and `azapi.py`
 follow it, and every other module imports from these three only.
 
 It also starts jsii's Node kernel, with the speed-ups described below and in
-README "Fast synth".
+docs/performance.md.
 """
 
 import atexit
@@ -24,7 +24,7 @@ import typing
 
 EAGER_ENV = "AZURE_IDENTITY_KIT_EAGER_PROVIDER"
 """The one switch for an import that changes nothing in the user's process
-beyond what importing cdktf itself does (README "What importing the kit changes")."""
+beyond what importing cdktf itself does (docs/using.md)."""
 PLAIN_IMPORT = os.environ.get(EAGER_ENV, "") not in ("", "0")
 
 # jsii prints a multi-line end-of-life banner on Node 20 for every run. This is
@@ -46,7 +46,7 @@ def _choose_toolchain() -> str:
         if chosen not in TOOLCHAINS:
             raise ImportError(
                 f"{TOOLCHAIN_ENV}={chosen!r}: use one of {', '.join(TOOLCHAINS)} "
-                "(README, 'cdktf or cdktn')"
+                "(docs/toolchains.md)"
             )
         return chosen
     return "cdktn" if importlib.util.find_spec("cdktn") is not None else "cdktf"
@@ -57,7 +57,7 @@ CDKTN = TOOLCHAIN == "cdktn"
 """The fork is loaded. mypy reads `if CDKTN:` as false, or true under `make lint CDK=cdktn`
 (pyproject.toml [tool.mypy]), so each toolchain's imports are checked against its bindings."""
 
-# Speed-ups (README, "Fast synth"). None changes the synthesized JSON (compared
+# Speed-ups (docs/performance.md). None changes the synthesized JSON (compared
 # byte for byte in tests/test_fast_import.py). Each one is off with its switch
 # set to 0, and all of them with AZURE_IDENTITY_KIT_EAGER_PROVIDER=1.
 LAZY_NODE_ENV = "AZURE_IDENTITY_KIT_LAZY_NODE"
@@ -553,7 +553,7 @@ def depends_on_address(element: TerraformResource | TerraformDataSource) -> str:
     braces suppressed (tests/test_identity_core.py compares the two). jsii does
     not export dependable(), and re-implementing its token in Python costs two
     Node->Python callbacks per resolution: measured +14 ms per container app
-    (three dependencies) at 300 apps (README, "Fast synth"). A plain
+    (three dependencies) at 300 apps (docs/performance.md). A plain
     `element.fqn` would synthesize to "${azurerm_x.name}", which Terraform
     rejects; `make validate` checks every entry names a resource of its stack.
     """

@@ -5,7 +5,7 @@ provider and `azapi_resource_action` are declared with cdktf's generic
 TerraformProvider/TerraformResource, pinned to AZAPI_VERSION here.
 cdktn: the fork's typed bindings (`cdktn-provider-azapi` 1.0.0, azapi 2.13.0)
 are used instead. The constructs see the same two classes either way, and the
-synthesized addresses and attributes are the same (README "cdktf or cdktn").
+synthesized addresses and attributes are the same (docs/toolchains.md).
 """
 
 from __future__ import annotations

@@ -3,8 +3,7 @@
 cdktf (the default): `cdktf-cdktf-provider-azurerm` 14.23.1, azurerm 4.55.0.
 cdktn (the fork): `cdktn-provider-azurerm` 18.9.0, azurerm 5.10.0. Both packages
 have the same submodule and class names; what azurerm 5 changed in the fields
-the kit writes is handled by the constructs through AZURERM_MAJOR (README,
-"cdktf or cdktn").
+the kit writes is handled by the constructs through AZURERM_MAJOR (docs/toolchains.md).
 
 `import cdktf_cdktf_provider_azurerm` runs a package `__init__` that imports all
 ~1,500 resource submodules (about 6 s and 400 MB) although each submodule needs
@@ -65,13 +64,13 @@ def _install_light_parent() -> None:
             info.name for info in pkgutil.iter_modules(search_path) if not info.name.startswith("_")
         ),
         __getattr__=__getattr__,
-        __azure_identity_kit_light__=True,  # what an import changed (README)
+        __azure_identity_kit_light__=True,  # what an import changed (docs/using.md)
     )
     sys.modules[PACKAGE] = parent
 
 
 _install_light_parent()
-# The loaded provider package under one name (README "What importing the kit changes").
+# The loaded provider package under one name (docs/using.md, what importing the kit changes).
 sys.modules[f"{__name__}_bindings"] = importlib.import_module(PACKAGE)
 
 # Only what the kit uses. Adding a resource type means adding one line to each list (the
@@ -239,7 +238,7 @@ __all__ = [
 ]
 
 
-# --- azurerm 4 -> 5: the fields the kit writes that changed (README "cdktf or cdktn") ---
+# --- azurerm 4 -> 5: the fields the kit writes that changed (docs/toolchains.md) ---
 # Each difference has one function here; constructs call it instead of naming the field.
 
 # The azurerm field that names a federated credential's identity.

@@ -371,7 +371,7 @@ class ContainerAppWithIdentityProps:
     """How long the app waits after the grants Azure uses to create it (AcrPull, Key Vault
     references, Dapr components) are made, before it is created: a duration such as '90s'
     or '2m', '0s' for no wait. Default: the `azure-identity-kit:propagation-wait` context
-    value, else 120s (README "First deploy")."""
+    value, else 120s (docs/concepts.md)."""
     min_replicas: int = checked(
         Range(
             "container-app-replicas",
@@ -555,7 +555,7 @@ class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):
     def _key_vault_secret(self, ref: KeyVaultSecretRef) -> container_app.ContainerAppSecret:
         identity = self._secret_identity(ref)
         # Container Apps reads the secret when it creates the app, and refuses
-        # the app if it cannot (README "First deploy").
+        # the app if it cannot (docs/first-deploy.md).
         self._needs_at_create(
             grant_secret_read(
                 identity,

@@ -209,7 +209,7 @@ class ContainerInstanceFromAcrProps:
     """How long the group waits after its AcrPull grant is made, before it is created (Azure
     refuses a group whose image it cannot pull yet): a duration such as '90s' or '2m', '0s'
     for no wait. Default: the `azure-identity-kit:propagation-wait` context value, else 120s
-    (README "First deploy")."""
+    (docs/concepts.md)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on the group and on the pull identity it creates. Default: none."""
 

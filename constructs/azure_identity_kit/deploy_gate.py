@@ -59,7 +59,7 @@ def refuse_deploy(
     lines = [finding.line() for finding in findings]
     message = (
         f"This stack cannot be deployed: it holds {len(lines)} value(s) that must be "
-        "replaced first (README 'First deploy'; make preflight ENV=<stack> lists them too).\n"
+        "replaced first (docs/first-deploy.md; make preflight ENV=<stack> lists them too).\n"
         + "\n".join(lines)
         + "\nThis deploy was refused."
     )

@@ -24,8 +24,7 @@ class KitValidationError(ValueError):
 class ChildPath:
     """The path a construct *will* have, for errors raised before it exists.
     Computed only when asked for (an error, the guard), once: `scope.node.path`
-    is two jsii round trips, and every construct checks its input (README,
-    "Fast synth")."""
+    is two jsii round trips, and every construct checks its input (docs/performance.md)."""
 
     __slots__ = ("_scope", "_construct_id", "_text")
 

@@ -291,7 +291,7 @@ class FunctionAppWithIdentityProps:
     """How long the app waits after the grants its host uses to start (host storage roles
     of a user-assigned identity, Key Vault references) are made, before it is created: a
     duration such as '90s', '0s' for no wait. Default: the
-    `azure-identity-kit:propagation-wait` context value, else 120s (README "First deploy")."""
+    `azure-identity-kit:propagation-wait` context value, else 120s (docs/concepts.md)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -499,7 +499,7 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
         """The identity's name in Entra ID (its service principal's display name)."""
 
     # Each attribute read is a jsii round trip that mints a new token for the
-    # same reference: read once (README, "Fast synth").
+    # same reference: read once (docs/performance.md).
     @cached_property
     def resource_id(self) -> str:
         return self.resource.id
@@ -531,7 +531,7 @@ class UserAssignedIdentity(_GrantsMixin, Construct):
 class ExistingGrant:
     """A role an existing identity already holds on a target, assigned outside
     this stack (an earlier stack, a script): the kit makes no role assignment
-    for it and waits for nothing (README "First deploy", the structural
+    for it and waits for nothing (docs/concepts.md, the structural
     alternative)."""
 
     role: str

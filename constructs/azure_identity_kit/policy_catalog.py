@@ -53,7 +53,7 @@ class GuardrailPolicy:
     default_effect: str
     """The definition's default effect: what an assignment without the parameter gets."""
     blocks: str
-    """What it keeps closed, in one line (README table)."""
+    """What it keeps closed, in one line (docs/policy.md table)."""
     source: str
     """Path of the definition in Azure/azure-policy, or `custom` (CUSTOM_DEFINITIONS)."""
     parameters: tuple[str, ...] = ("effect",)
@@ -231,7 +231,7 @@ POLICIES: Mapping[str, GuardrailPolicy] = {
         ),
     )
 }
-"""Every policy the guardrails assign, by key, in the README table's order."""
+"""Every policy the guardrails assign, by key, in the docs/policy.md table's order."""
 
 BUILT_IN_IDS: Mapping[str, str] = {
     policy.guid: policy.key for policy in POLICIES.values() if policy.guid is not None

@@ -118,7 +118,7 @@ def _imports(doc: Json) -> list[str]:
         found.append(
             f"{what} must exist: the stack adopts it ({target}, an import block); "
             f"create it once, e.g. az group create --name {arm.group('group') if arm else '<name>'}"
-            " --location <location> (README 'First deploy')."
+            " --location <location> (docs/first-deploy.md)."
         )
     return found
 
@@ -186,7 +186,7 @@ def _federation(doc: Json) -> list[str]:
             found.append(
                 f"GitHub: pull requests of '{parsed.group('repo')}' sign in through federated "
                 f"credential '{credential.get('name', key)}' (subject {subject}); set the "
-                "repository variables the bootstrap outputs (README 'First deploy')."
+                "repository variables the bootstrap outputs (docs/first-deploy.md)."
             )
         else:
             found.append(
@@ -281,8 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     refused = [report.stack for report in reports if not report.ok]
     if refused:
         print(
-            f"\npreflight: refused: {', '.join(refused)} (fix the values above; README "
-            "'First deploy')",
+            f"\npreflight: refused: {', '.join(refused)} (fix the values above; "
+            "docs/first-deploy.md)",
             file=sys.stderr,
         )
     return 1 if refused else 0

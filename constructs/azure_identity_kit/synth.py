@@ -22,8 +22,8 @@ GC_FREEZE_ENV = "AZURE_IDENTITY_KIT_GC_FREEZE"
 
 
 def enable_fast_synth() -> None:
-    """The entry-point speed-ups, in one call for your own `main.py` (README,
-    "Fast synth"): call it once after your imports, before building the app.
+    """The entry-point speed-ups, in one call for your own `main.py`
+    (docs/performance.md): call it once after your imports, before building the app.
 
     - The generated bindings' runtime argument checks (typeguard, in every
       constructor, setter and struct) become no-ops, as `python -O` would make

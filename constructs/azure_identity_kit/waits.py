@@ -1,4 +1,4 @@
-"""Waits where Azure needs time, written once (README "First deploy").
+"""Waits where Azure needs time, written once (docs/concepts.md).
 
 `depends_on` orders creation, not propagation. Two waits close that gap, each
 one `time_sleep` (hashicorp/time, time_provider.py) that waits on create only:
@@ -60,7 +60,7 @@ Waiting the worst case on every first deploy is too slow: 120 s is the upper end
 of what maintained modules wait (Azure Verified Modules' Key Vault module: 30 s,
 `wait_for_rbac_before_secret_operations`; its examples 60 s) and covers the
 failures users report (60-120 s, Azure/azure-dev issue 7529). Raise it for a
-workload that still fails (README "First deploy")."""
+workload that still fails (docs/concepts.md)."""
 DEFAULT_REPLICATION_WAIT = "60s"
 """How long a Cosmos DB SQL role assignment waits after its principal is created.
 Entra ID replicates a new service principal with a delay; ARM role assignments

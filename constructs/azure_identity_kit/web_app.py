@@ -110,7 +110,7 @@ class WebAppWithIdentityProps:
     """How long the app waits after the grants App Service uses to start it (AcrPull, Key
     Vault references) are made, before it is created: a duration such as '90s' or '2m', '0s'
     for no wait. Default: the `azure-identity-kit:propagation-wait` context value, else 120s
-    (README "First deploy")."""
+    (docs/concepts.md)."""
     log_retention_days: int = checked(
         Range(
             "app-log-retention",

@@ -1,6 +1,7 @@
 """The pictures: the SVG is valid XML with a shape or a box for every node of the model, the
 Mermaid text passes Mermaid's own parser, large stacks are grouped and repeated edges
-collapsed, the command writes all three files, and README.md shows the generated picture."""
+collapsed, the command writes all three files, and docs/access-map.md shows the generated
+picture."""
 
 from __future__ import annotations
 
@@ -99,15 +100,17 @@ def test_the_command_explains_bad_input(tmp_path, capsys):
 
 
 def test_readme_shows_the_generated_picture(maps):
-    """README's diagram is the tool's output for the stack it names, byte for byte."""
-    readme = (REPO / "README.md").read_text()
+    """docs/access-map.md's diagram is the tool's output for the stack it names, byte for
+    byte."""
+    readme = (REPO / "docs" / "access-map.md").read_text()
     match = re.search(
         rf"<!-- access-map:{README_STACK} -->\n(.*?)<!-- /access-map -->", readme, re.S
     )
-    assert match, f"README.md has no generated `<!-- access-map:{README_STACK} -->` block"
+    assert match, f"docs/access-map.md has no generated `<!-- access-map:{README_STACK} -->` block"
     assert match.group(1) == cli.readme_block(maps[README_STACK]), (
-        "README.md's access map is stale: run `make synth` and then `.venv/bin/python -m "
-        f"azure_identity_kit.access_map --stack {README_STACK} --no-svg --readme README.md`"
+        "docs/access-map.md's picture is stale: run `python tools/docs/generate.py` (or "
+        f"`python -m azure_identity_kit.access_map --stack {README_STACK} --no-svg --readme "
+        "docs/access-map.md` after `make synth`)"
     )
 
 

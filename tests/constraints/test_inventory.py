@@ -1,6 +1,6 @@
 """The inventory is complete, sourced and published: every public prop with a
 documented limit has a constraint, each constraint cites a provider validator or
-an Azure page, and the README table is the generated one."""
+an Azure page, and the docs/constraints.md table is the generated one."""
 
 from __future__ import annotations
 
@@ -170,21 +170,21 @@ def test_constrained_classes_are_frozen_dataclasses_planned_once():
         assert plan_of(cls) is plan_of(cls), "planned once per class"
 
 
-def test_readme_constraint_table_is_the_generated_one():
-    text = (REPO / "README.md").read_text()
+def test_docs_constraint_table_is_the_generated_one():
+    text = (REPO / "docs" / "constraints.md").read_text()
     if TABLE_BEGIN not in text:
-        pytest.fail("README.md has no constraint table markers")
+        pytest.fail("docs/constraints.md has no constraint table markers")
     table = text.split(TABLE_BEGIN, 1)[1].split(TABLE_END, 1)[0]
     assert table.strip() == markdown_table().strip(), (
-        "README's constraint table is stale: python -m azure_identity_kit.constraints --update "
-        "README.md"
+        "docs/constraints.md's table is stale: python -m azure_identity_kit.constraints "
+        "--update docs/constraints.md"
     )
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     assert len(rows) == len(inventory())
 
 
 def test_update_rewrites_only_between_the_markers(tmp_path):
-    from azure_identity_kit.readme_table import main
+    from azure_identity_kit.doc_table import main
 
     readme = tmp_path / "README.md"
     readme.write_text(f"# Title\n{TABLE_BEGIN}\nold\n{TABLE_END}\nafter\n")

@@ -5,7 +5,7 @@ stack it writes with the real providers.
 
     python tools/release/smoke.py <README.md> <outdir>
 
-The example (README "Using the constructs in your own stack") takes `stack`,
+The example (docs/using.md) takes `stack`,
 `rg`, `cae`, `acr_id`, `blob_container` and `vault_id` as given, as a user's
 own stack would have them; this script defines them, runs the example and
 writes <outdir>/stacks/readme/cdk.tf.json.
@@ -21,7 +21,7 @@ SECTION = "\n## Using the constructs in your own stack\n"
 
 
 def reuse_example(readme: str) -> str:
-    """The python block of README "Using the constructs in your own stack" (before
+    """The python block of docs/using.md (before
     its first subsection)."""
     section = readme.split(SECTION, 1)[1]
     section = re.split(r"\n##+ ", section, maxsplit=1)[0]

@@ -1,7 +1,8 @@
 """azure-identity-kit-access-map: write each synthesized stack's access map as
 <dest>/<stack>.json (the model), .md (a Mermaid diagram) and .svg (Graphviz).
 
-python -m azure_identity_kit.access_map [--outdir cdktf.out] [--stack dev ...] [--no-svg]
+    python -m azure_identity_kit.access_map [--outdir cdktf.out] [--stack dev ...] [--no-svg]
+
 Reads <outdir>/stacks/<stack>/cdk.tf.json only: no cdktf, no Terraform, no Azure.
 """
 
@@ -43,7 +44,8 @@ def load_maps(outdir: Path, stacks: list[str]) -> list[AccessMap]:
 
 
 def readme_block(access: AccessMap) -> str:
-    """What README.md shows between `<!-- access-map:<stack> -->` and `<!-- /access-map -->`."""
+    """What docs/access-map.md shows between `<!-- access-map:<stack> -->` and
+    `<!-- /access-map -->`."""
     return f"```mermaid\n{to_mermaid(access)}```\n"
 
 

@@ -9,10 +9,10 @@ with the construct path, the rule ID and the fix.
         min_replicas: int = checked(Range("container-app-replicas", source, 0, 300), default=0)
 
 Why not pydantic or attrs validators: the kit's props are plain frozen
-dataclasses its users build, the check must cost no jsii round trip (README
-"Fast synth") and must know what a cdktf token looks like (skipped: its value is
-unknown at synth), and every limit must say where it comes from (`Source`), for
-the README table and the provider oracle (tests/constraints). The package has
+dataclasses its users build, the check must cost no jsii round trip
+(docs/performance.md) and must know what a cdktf token looks like (skipped: its
+value is unknown at synth), and every limit must say where it comes from (`Source`), for
+the docs table and the provider oracle (tests/constraints). The package has
 no runtime dependency beyond the CDK, and this needs none.
 
 Tokens are recognised without jsii: a string token is `${TfToken[...]}` (any

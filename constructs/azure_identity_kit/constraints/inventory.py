@@ -1,6 +1,6 @@
 """The inventory: every constrained prop of the kit, read from the props classes
 themselves (their `checked` fields and `cross_field` rules) and the declared
-method arguments, for the README table and the tests (tests/constraints)."""
+method arguments, for the docs/constraints.md table and the tests (tests/constraints)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import importlib
 import inspect
 from dataclasses import dataclass
 
-from ..readme_table import replace_between
+from ..doc_table import replace_between
 from . import ARGUMENTS, Constraint, constraints_of
 
 KIT_MODULES = (
@@ -95,7 +95,8 @@ def markdown_table() -> str:
 
 
 TABLE_BEGIN = (
-    "<!-- constraints:begin (python -m azure_identity_kit.constraints --update README.md) -->"
+    "<!-- constraints:begin "
+    "(python -m azure_identity_kit.constraints --update docs/constraints.md) -->"
 )
 TABLE_END = "<!-- constraints:end -->"
 

@@ -1,9 +1,9 @@
 """`python -m azure_identity_kit.guard`: print the rule table as Markdown;
-`--update README.md` rewrites the table between its markers in that file."""
+`--update docs/guard.md` rewrites the table between its markers in that file."""
 
 import sys
 
-from ..readme_table import main
+from ..doc_table import main
 from .rules import TABLE_BEGIN, TABLE_END, markdown_table
 
 main(sys.argv[1:], "azure_identity_kit.guard", markdown_table, TABLE_BEGIN, TABLE_END)

@@ -116,7 +116,7 @@ def suppress(
 
 # Suppressions by the root (App) of their construct's tree: path -> (construct, entries).
 # Kept in Python as suppress() records them, so the guard reads no node's metadata
-# (two jsii round trips per node of the stack; README, "Fast synth"). Keyed by the
+# (two jsii round trips per node of the stack; docs/performance.md). Keyed by the
 # root's jsii reference: an object made in Node may get a new Python proxy per read.
 _SUPPRESSED: dict[str, dict[str, tuple[IConstruct, list[dict[str, Any]]]]] = {}
 

@@ -205,7 +205,7 @@ def summarize(raw: Any) -> GateReport:
 # checkov 3.3.30 checks that read an azurerm 4 attribute name only (CKV_AZURE_140:
 # checkov/terraform/checks/resource/azure/CosmosDBLocalAuthDisabled.py inspects
 # local_authentication_disabled and nothing else): on a stack that
-# requires azurerm 5 (the cdktn toolchain, README "cdktf or cdktn") they fail
+# requires azurerm 5 (the cdktn toolchain, docs/toolchains.md) they fail
 # whatever the value. Each names the kit check that covers the azurerm 5 name.
 AZURERM4_ONLY_CHECKS = {
     "CKV_AZURE_140": "reads only azurerm 4's local_authentication_disabled; azurerm 5 names it "

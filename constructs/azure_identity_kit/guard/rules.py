@@ -6,8 +6,8 @@ a warning is printed. Both can be suppressed with a reason (`guard.suppress`).
 Validation rules are input errors: they are raised as KitValidationError before
 anything is synthesized and are not suppressible (fix the input instead).
 
-`python -m azure_identity_kit.guard` prints the table as Markdown for the README
-(`--update README.md` rewrites it between the markers); tests/guard checks that
+`python -m azure_identity_kit.guard` prints the table as Markdown for docs/guard.md
+(`--update docs/guard.md` rewrites it between the markers); tests/guard checks that
 it lists every rule ID the package raises.
 """
 
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .. import naming
+from ..doc_table import replace_between
 from ..naming import NameRule
-from ..readme_table import replace_between
 
 Severity = Literal["error", "warning", "input"]
 
@@ -600,7 +600,7 @@ _VALIDATION: dict[str, tuple[str, str]] = {
     # Issue 23: Azure Policy guardrails and exemptions.
     "guardrails-unknown-policy": (
         "SecretFreeGuardrails excluding, or setting the effect of, a policy key it does not know.",
-        "Use keys of policy_catalog.POLICIES (README 'Azure Policy guardrails').",
+        "Use keys of policy_catalog.POLICIES (docs/policy.md).",
     ),
     "guardrails-effect": (
         "A guardrail effect the policy definition does not allow (its allowedValues).",
@@ -639,12 +639,12 @@ _VALIDATION: dict[str, tuple[str, str]] = {
 
 
 _PROVIDER_WHY = (
-    "Terraform refuses it at validate (the provider's own check, cited in README "
-    '"Constraints"); the kit says so at synth, with the construct path.'
+    "Terraform refuses it at validate (the provider's own check, cited in "
+    "docs/constraints.md); the kit says so at synth, with the construct path."
 )
 _AZURE_WHY = (
     "Terraform accepts it; only Azure refuses it, minutes into an apply, or the workload "
-    'misbehaves (source cited in README "Constraints").'
+    "misbehaves (source cited in docs/constraints.md)."
 )
 
 
@@ -704,7 +704,7 @@ def _cell(text: str) -> str:
 
 
 def markdown_table() -> str:
-    """The README table: guard rules first, then input errors."""
+    """The docs/guard.md table: guard rules first, then input errors."""
     lines = [
         "| Rule ID | Severity | What it catches | Why it matters | Fix / suppress |",
         "| --- | --- | --- | --- | --- |",
@@ -723,7 +723,9 @@ def markdown_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-TABLE_BEGIN = "<!-- guard-rules:begin (python -m azure_identity_kit.guard --update README.md) -->"
+TABLE_BEGIN = (
+    "<!-- guard-rules:begin (python -m azure_identity_kit.guard --update docs/guard.md) -->"
+)
 TABLE_END = "<!-- guard-rules:end -->"
 
 

@@ -1,7 +1,9 @@
 """azure-identity-kit-review: review a Terraform plan in identity terms.
 
+```sh
 terraform show -json tfplan > plan.json
 azure-identity-kit-review plan.json [--config cdk.tf.json] [--format markdown] [--fail-on high]
+```
 """
 
 import argparse

@@ -97,7 +97,7 @@ class Context:
     grants_removed: dict[GrantKey, list[Change]] = field(default_factory=dict)
     grants_added: dict[GrantKey, list[Change]] = field(default_factory=dict)
     # Stacks (plan: "") that keep a private endpoint: their data services are meant to be
-    # private (the kit's `private` network posture, README "Network posture").
+    # private (the kit's `private` network posture, docs/networking.md).
     private_stacks: set[str] = field(default_factory=set)
 
 

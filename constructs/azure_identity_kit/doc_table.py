@@ -1,6 +1,7 @@
-"""Generated tables in the README: one writer and one command line for each
-table the package generates (the rule table, the constraint inventory), so a
-table is rewritten between its markers the same way everywhere."""
+"""Generated tables in the documentation (docs/guard.md, docs/constraints.md):
+one writer and one command line for each table the package generates (the rule
+table, the constraint inventory), so a table is rewritten between its markers
+the same way everywhere."""
 
 from __future__ import annotations
 
@@ -23,11 +24,11 @@ def replace_between(path: str, begin: str, end: str, body: str) -> bool:
 
 
 def main(argv: Sequence[str], prog: str, table: Callable[[], str], begin: str, end: str) -> None:
-    """`python -m <prog>` prints the table; `--update README.md` rewrites it there."""
+    """`python -m <prog>` prints the table; `--update <docs page>` rewrites it there."""
     if len(argv) == 2 and argv[0] == "--update":
         if not replace_between(argv[1], begin, end, table()):
             sys.exit(f"{argv[1]} has no {begin} ... {end} markers")
     elif not argv:
         sys.stdout.write(table())
     else:
-        sys.exit(f"usage: python -m {prog} [--update README.md]")
+        sys.exit(f"usage: python -m {prog} [--update docs/<page>.md]")
