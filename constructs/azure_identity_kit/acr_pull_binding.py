@@ -31,7 +31,9 @@ class RegistryRef:
     name: str
     """Stable label for construct IDs (not necessarily the Azure name)."""
     resource_id: str
+    """The registry's resource ID: the AcrPull scope."""
     login_server: str
+    """The registry's login server, e.g. `crshared.azurecr.io`: images must start with it."""
     network_restricted: bool = False
     """Registry reachable only through private endpoints. Default: False."""
     trusted_services_bypass: bool | None = None

@@ -204,6 +204,7 @@ class ServicePlanRef:
             )
         )
     )
+    """Resource ID of an existing Linux App Service plan."""
     sku_name: str = field(
         metadata=constrained(
             OneOf(
@@ -245,7 +246,9 @@ class LinuxServicePlanProps:
     name: str
     """Azure name: 1-60 letters, digits and '-'. Convention: `asp-<workload>-<env>`."""
     resource_group_name: str
+    """Resource group of the plan."""
     location: str
+    """Azure region of the plan; the apps on it run there too."""
     sku_name: str = checked(PLAN_SKU, default="P0v3")
     """Dedicated SKUs (B1-B3, S1-S3, P0v3-P3mv3, ...) or FC1 (Flex Consumption). Y1 (Linux
     Consumption) and EP1-EP3 are refused by FunctionAppWithIdentity. Default: P0v3."""
@@ -261,6 +264,7 @@ class LinuxServicePlanProps:
     zone_balancing_enabled: bool = False
     """Spread instances over availability zones (Premium v3, 2+ workers). Default: off."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the plan. Default: none."""
 
 
 class LinuxServicePlan(Construct):

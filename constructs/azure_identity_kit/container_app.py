@@ -108,6 +108,7 @@ _PORT = port(
 @dataclass(frozen=True)
 class ContainerSpec:
     name: str
+    """Container name, unique in the app."""
     image: str
     """Full image reference, e.g. f"{registry.login_server}/api:1.4.2". Must not be empty."""
     cpu: float = checked(
@@ -128,7 +129,9 @@ class ContainerSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     """Plain environment variables; AZURE_CLIENT_ID is set by the construct. Default: none."""
     args: Sequence[str] = ()
+    """Arguments passed to the entrypoint. Default: the image's."""
     command: Sequence[str] = ()
+    """Entrypoint override. Default: the image's."""
     secret_env: Mapping[str, str] = field(default_factory=dict)
     """Environment variable -> app secret name (e.g. a Key Vault reference). Default: none."""
 
@@ -202,6 +205,7 @@ class IdentitySetting:
     """Which containers may use an identity (Container Apps `identitySettings`)."""
 
     identity: AnyUserAssignedIdentity | Literal["system"]
+    """The identity the setting is for: one attached to the app, or 'system'."""
     lifecycle: str = field(
         metadata=constrained(
             OneOf(
@@ -222,9 +226,11 @@ class QueueScaleRule:
     """KEDA azure-queue scale rule authenticated by a managed identity, not a connection string."""
 
     name: str
+    """Name of the scale rule, unique in the app."""
     account_name: str
     """Storage account name (not its ID)."""
     queue_name: str
+    """The Storage queue whose length scales the app."""
     queue: GrantTarget
     """The queue (narrowest) or its account; Storage Queue Data Reader is granted on it."""
     queue_length: int = checked(
@@ -327,6 +333,7 @@ class ContainerAppWithIdentityProps:
     name: str
     """Azure name: 2-32 lowercase letters, digits and '-'. Convention: `ca-<workload>-<env>`."""
     resource_group_name: str
+    """Resource group of the app and of the identities the construct creates."""
     location: str
     """Location for identities the construct creates (the app follows its environment)."""
     container_app_environment_id: str = field(
@@ -341,6 +348,8 @@ class ContainerAppWithIdentityProps:
     )
     """The environment's resource ID (usually `environment.id`)."""
     containers: Sequence[ContainerSpec]
+    """The app's containers; none is refused (`containers-missing`). Their vCPU and memory
+    together follow the rule below."""
     registry: RegistryRef | container_registry.ContainerRegistry | None = None
     """ACR to pull images from. Default: none (public images, no pull identity)."""
     pull_identity: AnyUserAssignedIdentity | Literal["SystemAssigned"] | None = None
@@ -404,6 +413,7 @@ class ContainerAppWithIdentityProps:
     workload_profile_name: str | None = None
     """The environment's workload profile the app runs on. Default: none (Consumption)."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the app and on the identities the construct creates. Default: none."""
 
 
 class ContainerAppWithIdentity(WorkloadIdentityMixin, Construct):

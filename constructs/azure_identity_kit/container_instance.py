@@ -170,7 +170,9 @@ class ContainerInstanceFromAcrProps:
     name: str
     """Azure name: 1-63 lowercase letters, digits and '-'. Convention: `ci-<workload>-<env>`."""
     resource_group_name: str
+    """Resource group of the container group and of the identities the construct creates."""
     location: str
+    """Azure region of the container group and of the identities the construct creates."""
     registry: RegistryRef | container_registry.ContainerRegistry
     """ACR to pull the images from. Given a ContainerRegistry resource, the construct reads its
     network settings; a RegistryRef says them in `network_restricted` and

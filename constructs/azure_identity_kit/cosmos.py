@@ -82,7 +82,9 @@ class IdentityOnlyCosmosAccountProps:
     """Azure name: 3-44 lowercase letters, digits and '-', globally unique.
     Convention: `cosmos-<workload>-<env>`."""
     resource_group_name: str
+    """Resource group of the account."""
     location: str
+    """The account's (single, write) region."""
     public_network_access_enabled: bool = True
     """Reachable from public networks (still Entra ID only). Default: on; turn it off
     once the workloads reach the account through a private endpoint."""
@@ -101,6 +103,7 @@ class IdentityOnlyCosmosAccountProps:
     zone_redundant: bool = False
     """Spread the region's replicas over availability zones. Default: off."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the account. Default: none."""
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,7 @@ class HostStorage:
     """The function host's storage account (AzureWebJobsStorage)."""
 
     account_name: str
+    """Name of the Storage account the Functions host uses (AzureWebJobsStorage)."""
     account: GrantTarget
     """The account as a grant target: the host roles are granted on it."""
     primary_blob_endpoint: str | None = None
@@ -205,7 +206,9 @@ class FunctionAppWithIdentityProps:
     name: str
     """Azure name: 2-60 letters, digits and '-'. Convention: `func-<workload>-<purpose>-<env>`."""
     resource_group_name: str
+    """Resource group of the app and of the identities the construct creates."""
     location: str
+    """Location of the app and of identities the construct creates (the plan's region)."""
     service_plan: ServicePlanRef | LinuxServicePlan
     """A Dedicated Linux plan, or FC1 (Flex Consumption). Y1 and EP* are refused."""
     host_storage: IdentityOnlyStorage | HostStorage
@@ -293,6 +296,7 @@ class FunctionAppWithIdentityProps:
     duration such as '90s', '0s' for no wait. Default: the
     `azure-identity-kit:propagation-wait` context value, else 120s (docs/concepts.md)."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the app and on the identities the construct creates. Default: none."""
 
 
 class FunctionAppWithIdentity(LinuxSiteBase[FunctionAppWithIdentityProps]):

@@ -49,7 +49,9 @@ class PolicyScope:
     """Where assignments apply: a resource group or a whole subscription."""
 
     kind: Literal["resource_group", "subscription"]
+    """Whether the scope is a resource group or a subscription."""
     resource_id: str
+    """The scope's resource ID."""
 
     @classmethod
     def resource_group(cls, resource_id: str) -> PolicyScope:

@@ -111,7 +111,9 @@ class GrantTarget:
     """
 
     name: str
+    """Stable label for construct IDs (not an Azure name); must not be a token."""
     resource_id: str
+    """Resource ID of the scope the role is assigned on."""
     network: NetworkPath | None = field(default=None, compare=False, repr=False)
     """How a workload reaches the target privately, if it does (set by the kit's
     resource constructs). Default: None (public endpoint, nothing to wait for)."""
@@ -379,7 +381,9 @@ class CosmosAccountRef:
     resource_id: str
     """ARM ID of the account (usually a token)."""
     name: str
+    """Name of the Cosmos DB account."""
     resource_group_name: str
+    """Resource group of the Cosmos DB account."""
 
 
 def cosmos_data_grant(
@@ -467,7 +471,9 @@ class UserAssignedIdentityProps:
     name: str
     """Azure name: 3-128 characters. Convention: `id-<workload>-<purpose>-<env>`."""
     resource_group_name: str
+    """Resource group of the identity."""
     location: str
+    """Azure region of the identity (its metadata; it can be used from any region)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on the identity. Default: none."""
 
@@ -535,6 +541,7 @@ class ExistingGrant:
     alternative)."""
 
     role: str
+    """Built-in role name of the assignment made outside the stack."""
     target_name: str
     """The GrantTarget's name the kit's own grant would use (a registry's label for
     AcrPull, `<vault>-<secret>` for a Key Vault reference on one secret)."""

@@ -23,7 +23,9 @@ class RbacKeyVaultProps:
     name: str
     """Azure name: 3-24 characters. Convention: `kv-<workload>-<env>`."""
     resource_group_name: str
+    """Resource group of the vault."""
     location: str
+    """Azure region of the vault."""
     tenant_id: str = field(
         metadata=constrained(guid("keyvault-tenant-id", provider(_VAULT, "tenant_id IsUUID")))
     )
@@ -50,6 +52,7 @@ class RbacKeyVaultProps:
     purge_protection_enabled: bool = True
     """Forbid purging before retention ends. Default: on."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the vault. Default: none."""
 
 
 class RbacKeyVault(PrivateEndpointMixin, Construct):

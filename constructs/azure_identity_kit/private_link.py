@@ -47,6 +47,7 @@ class PrivateLinkService:
     name: str
     """The resource's Azure name; endpoint names derive from it (`pe-<name>-<subresource>`)."""
     resource_id: str
+    """Resource ID of the resource the endpoint connects to."""
     subresource: str
     """Private-link group ID: registry, vault, blob, ... (a key of PRIVATE_DNS_ZONES, or any
     group ID the service documents, with dns_zone_name set)."""
@@ -158,10 +159,13 @@ class PrivateEndpointForProps:
     """Where the A record goes: the VNet's zones (the right one is picked or created) or one
     linked zone."""
     resource_group_name: str
+    """Resource group of the endpoint (the DNS zones stay where `dns_zones` keeps them)."""
     location: str
+    """Azure region of the endpoint: the subnet's VNet's region."""
     name: str | None = None
     """Azure name of the endpoint. Default: `pe-<resource name>-<subresource>`."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the endpoint. Default: none."""
 
 
 class PrivateEndpointFor(Construct):

@@ -24,7 +24,9 @@ class IdentityOnlyRegistryProps:
     name: str
     """Azure name: 5-50 letters and digits. Convention: `cr<workload><env>`."""
     resource_group_name: str
+    """Resource group of the registry."""
     location: str
+    """Azure region of the registry."""
     sku: str = checked(
         OneOf("acr-sku", provider(_REGISTRY, "sku StringInSlice"), values=REGISTRY_SKUS),
         default="Standard",
@@ -47,6 +49,7 @@ class IdentityOnlyRegistryProps:
     pull from the registry: ACI pulls through the platform, not from the group's subnet.
     Default: False ("None")."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the registry. Default: none."""
 
 
 class IdentityOnlyRegistry(PrivateEndpointMixin, Construct):

@@ -151,7 +151,9 @@ class EntraOnlySqlServerProps:
     """Azure name: 1-63 lowercase letters, digits and '-', globally unique.
     Convention: `sql-<workload>-<env>`."""
     resource_group_name: str
+    """Resource group of the server and its databases."""
     location: str
+    """Azure region of the server and its databases."""
     administrators: EntraGroup
     """The Entra group that administers the server (azuread_administrator). Its
     `label` is used as the admin login name: use the group's display name. Put
@@ -179,6 +181,7 @@ class EntraOnlySqlServerProps:
     Log Analytics workspace: an extended auditing policy plus the master
     database's diagnostic setting, as Azure requires. Default: no auditing."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the server and its databases. Default: none."""
 
 
 @dataclass(frozen=True)

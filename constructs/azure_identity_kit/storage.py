@@ -24,7 +24,9 @@ class IdentityOnlyStorageProps:
     name: str
     """Azure name: 3-24 lowercase letters and digits. Convention: `st<workload><env>`."""
     resource_group_name: str
+    """Resource group of the account."""
     location: str
+    """Azure region of the account."""
     replication_type: str = checked(
         OneOf(
             "storage-replication",
@@ -47,6 +49,7 @@ class IdentityOnlyStorageProps:
     )
     """Days a deleted blob or container stays recoverable (soft delete), 1-365. Default: 7."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the account. Default: none."""
 
 
 class IdentityOnlyStorage(PrivateEndpointMixin, Construct):

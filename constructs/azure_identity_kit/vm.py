@@ -69,8 +69,11 @@ class VmImage:
     """A Marketplace image (`source_image_reference`)."""
 
     publisher: str
+    """Marketplace image publisher, e.g. 'Canonical'."""
     offer: str
+    """Marketplace image offer, e.g. 'ubuntu-24_04-lts'."""
     sku: str
+    """Marketplace image SKU, e.g. 'server'."""
     version: str = "latest"
     """Image version. Default: latest."""
 
@@ -125,7 +128,9 @@ class VmWithIdentityProps:
     name: str
     """Azure name: 1-64 letters, digits and '-'. Convention: `vm-<workload>-<purpose>-<env>`."""
     resource_group_name: str
+    """Resource group of the VM, its network interface and its public IP (if any)."""
     location: str
+    """Azure region of the VM, its network interface and its public IP (if any)."""
     subnet_id: str = field(
         metadata=constrained(
             subnet_id(

@@ -57,6 +57,7 @@ class WebAppWithIdentityProps:
     name: str
     """Azure name: 2-60 letters, digits and '-'. Convention: `app-<workload>-<purpose>-<env>`."""
     resource_group_name: str
+    """Resource group of the app and of the identities the construct creates."""
     location: str
     """Location of the app and of identities the construct creates (the plan's region)."""
     service_plan: ServicePlanRef | LinuxServicePlan
