@@ -100,6 +100,8 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     outdir: bool = True
     about: str = ""
+    variant_of: str = ""
+    """--compare: the case this one repeats with one speed-up off."""
 
 
 @dataclass
@@ -368,10 +370,21 @@ def build_cases(args: argparse.Namespace, python: str) -> list[Case]:
         big = max(args.apps)
         for suffix, (env, about) in SPEEDUP_OFF.items():
             cases.append(
-                Case(f"project_{suffix}", [python, "main.py"], env=env, about=f"main.py, {about}")
+                Case(
+                    f"project_{suffix}",
+                    [python, "main.py"],
+                    env=env,
+                    about=f"main.py, {about}",
+                    variant_of="project",
+                )
             )
         cases.append(
-            Case("project_O", [python, "-O", "main.py"], about="python -O main.py (all on)")
+            Case(
+                "project_O",
+                [python, "-O", "main.py"],
+                about="python -O main.py (all on)",
+                variant_of="project",
+            )
         )
         for suffix, (env, about) in SPEEDUP_OFF.items():
             if suffix not in ("lazynode0", "pkgcache0"):
@@ -381,6 +394,7 @@ def build_cases(args: argparse.Namespace, python: str) -> list[Case]:
                         [python, str(BENCH / "scale_app.py"), str(big)],
                         env=env,
                         about=f"{big} apps, {about}",
+                        variant_of=f"apps{big}",
                     )
                 )
     return cases
@@ -448,17 +462,17 @@ def print_report(
             f"| {s['tree_mb']:.0f} "
             f"| {s['python_procs']:.0f}/{s['node_procs']:.0f} |"
         )
-    variants = [c.key for c in cases if "_" in c.key and c.key.split("_")[0] in stats]
+    variants = [c for c in cases if c.variant_of in stats]
     if variants:
         print()
         print("Each speed-up off on its own, against the same case with all on (> 1: it helps):")
         print()
         print("| variant | wall s | / all on | CPU s | / all on |")
         print("| --- | ---: | ---: | ---: | ---: |")
-        for key in variants:
-            base, s = stats[key.split("_")[0]], stats[key]
+        for variant in variants:
+            base, s = stats[variant.variant_of], stats[variant.key]
             print(
-                f"| {key} | {s['wall_s']:.2f} | {s['wall_s'] / base['wall_s']:.2f} "
+                f"| {variant.key} | {s['wall_s']:.2f} | {s['wall_s'] / base['wall_s']:.2f} "
                 f"| {s['cpu_s']:.2f} | {s['cpu_s'] / base['cpu_s']:.2f} |"
             )
     scale = [case.key for case in cases if case.key.startswith("apps") and "_" not in case.key]

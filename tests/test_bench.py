@@ -163,3 +163,25 @@ def test_profile_app_prints_round_trips_and_the_cpu_split(tmp_path):
     # propagation wait's time_sleep (docs/first-deploy.md).
     assert "| create | 12.0 |" in done.stdout, done.stdout
     assert "azure_identity_kit/identity.py:grant" in done.stdout
+
+
+def test_the_speed_up_table_lists_only_compare_variants(capsys):
+    """A case whose key merely contains '_' (validate_plugins) is not a speed-up switched off."""
+    run = _load("run")
+
+    def sample(wall: float) -> object:
+        return run.Sample(wall, wall, 0, {}, 0, 0, {}, None, 0.0, "")
+
+    cases = [
+        run.Case("project", []),
+        run.Case("validate", []),
+        run.Case("validate_plugins", []),
+        run.Case("project_lazynode0", [], variant_of="project"),
+    ]
+    results = {"project": [sample(2.0)], "validate": [sample(0.5)]}
+    results |= {"validate_plugins": [sample(7.0)], "project_lazynode0": [sample(3.0)]}
+    run.print_report(cases, results, 1, "python")
+    out = capsys.readouterr().out
+    table = out.split("Each speed-up off on its own")[1]
+    assert "| project_lazynode0 | 3.00 | 1.50 |" in table
+    assert "validate_plugins" not in table
