@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from azure_identity_kit import KitValidationError
@@ -103,3 +105,20 @@ def test_docs_guard_table_is_the_generated_one():
         "docs/guard.md's rule table is stale: python -m azure_identity_kit.guard "
         "--update docs/guard.md"
     )
+
+
+def test_the_guard_builds_the_validation_rules_only_when_asked():
+    """A synth that reports nothing never reads the constraint inventory (~90 ms):
+    guard findings look their rule up among the guard's own."""
+    program = (
+        "import sys\n"
+        "from azure_identity_kit.guard import rules\n"
+        "from azure_identity_kit.guard.checks import Finding\n"
+        "finding = Finding('rbac-privileged-role', 'a.b', 'x/y', 'problem')\n"
+        "assert finding.severity == 'error' and 'problem' in finding.message\n"
+        "assert 'azure_identity_kit.constraints.inventory' not in sys.modules\n"
+        "assert rules.RULES['rbac-privileged-role'] is rules.rule('rbac-privileged-role')\n"
+        "assert 'azure_identity_kit.constraints.inventory' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -10,6 +10,8 @@ Every rule, with why it matters and how to fix it, is in `rules.py`
 for `make check` is `python -m azure_identity_kit.guard.checkov_gate cdktf.out`.
 """
 
+from typing import TYPE_CHECKING
+
 from .aspect import (
     MIN_REASON_LENGTH,
     SUPPRESSIONS_KEY,
@@ -23,7 +25,11 @@ from .aspect import (
     suppress,
 )
 from .checks import Finding, evaluate
-from .rules import GUARD_RULES, RULES, VALIDATION_RULES, Rule, markdown_table
+from .rules import GUARD_RULES, Rule, all_rules, markdown_table, validation_rules
+
+if TYPE_CHECKING:
+    from .rules import RULES as RULES
+    from .rules import VALIDATION_RULES as VALIDATION_RULES
 
 __all__ = [
     "GUARD_RULES",
@@ -31,6 +37,7 @@ __all__ = [
     "RULES",
     "SUPPRESSIONS_KEY",
     "VALIDATION_RULES",
+    "all_rules",
     "Finding",
     "GuardAspect",
     "Rule",
@@ -43,4 +50,14 @@ __all__ = [
     "evaluate",
     "markdown_table",
     "suppress",
+    "validation_rules",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`RULES` and `VALIDATION_RULES`, built on first access (rules.py)."""
+    if name in ("RULES", "VALIDATION_RULES"):
+        from . import rules
+
+        return getattr(rules, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -31,7 +31,7 @@ from ..errors import KitValidationError, construct_path
 from ..identity import UserAssignedIdentity
 from ..policy_catalog import AssignedGuardrails
 from .checks import Finding, evaluate
-from .rules import GUARD_RULE_IDS, RULES
+from .rules import GUARD_RULE_IDS, all_rules
 
 SUPPRESSION_METADATA = "azure-identity-kit/guard-suppression"
 """Node metadata type a suppression is stored under."""
@@ -77,12 +77,11 @@ def suppress(
     them in the diff.
     """
     path = construct.node.path
-    rule = RULES.get(rule_id)
-    if rule is None or rule_id not in GUARD_RULE_IDS:
+    if rule_id not in GUARD_RULE_IDS:
         known = ", ".join(sorted(GUARD_RULE_IDS))
         problem = (
             f"'{rule_id}' is an input-validation rule: it is fixed, not suppressed."
-            if rule is not None
+            if rule_id in all_rules()
             else f"There is no guard rule '{rule_id}'."
         )
         raise KitValidationError(

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..policy_catalog import POLICIES, AssignedGuardrails
 from .policy_breaches import Breach, breaches
-from .rules import RULES, format_finding
+from .rules import format_finding, rule
 
 # Built-in role definition GUIDs (the same in every tenant).
 PRIVILEGED_ROLE_IDS = {
@@ -103,12 +103,12 @@ class Finding:
 
     @property
     def severity(self) -> str:
-        return RULES[self.rule_id].severity
+        return rule(self.rule_id).severity
 
     @property
     def message(self) -> str:
         return format_finding(
-            self.path, self.rule_id, self.problem, self.fix or RULES[self.rule_id].fix
+            self.path, self.rule_id, self.problem, self.fix or rule(self.rule_id).fix
         )
 
 

@@ -13,8 +13,9 @@ it lists every rule ID the package raises.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .. import naming
 from ..doc_table import replace_between
@@ -687,16 +688,46 @@ def _name_rules() -> list[Rule]:
     ]
 
 
-_LISTED: tuple[Rule, ...] = tuple(_name_rules()) + tuple(
-    Rule(rule_id, "input", catches, _INPUT_WHY, fix)
-    for rule_id, (catches, fix) in _VALIDATION.items()
-)
-VALIDATION_RULES: tuple[Rule, ...] = _LISTED + tuple(
-    _constraint_rules({rule.rule_id for rule in _LISTED})
-)
-
-RULES: dict[str, Rule] = {rule.rule_id: rule for rule in (*GUARD_RULES, *VALIDATION_RULES)}
 GUARD_RULE_IDS = frozenset(rule.rule_id for rule in GUARD_RULES)
+_GUARD_BY_ID = {rule.rule_id: rule for rule in GUARD_RULES}
+
+
+@functools.cache
+def validation_rules() -> tuple[Rule, ...]:
+    """The input-validation rules. Built on first use, not on import: the constraint
+    rows read the whole inventory (~90 ms), which a synth that raises nothing never needs."""
+    listed = tuple(_name_rules()) + tuple(
+        Rule(rule_id, "input", catches, _INPUT_WHY, fix)
+        for rule_id, (catches, fix) in _VALIDATION.items()
+    )
+    return listed + tuple(_constraint_rules({rule.rule_id for rule in listed}))
+
+
+@functools.cache
+def all_rules() -> dict[str, Rule]:
+    """Every rule by ID: the guard's, then the input-validation rules."""
+    return {rule.rule_id: rule for rule in (*GUARD_RULES, *validation_rules())}
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule with this ID (KeyError if there is none); a guard rule without
+    building the validation rules."""
+    return _GUARD_BY_ID.get(rule_id) or all_rules()[rule_id]
+
+
+if TYPE_CHECKING:
+    VALIDATION_RULES: tuple[Rule, ...]
+    RULES: dict[str, Rule]
+
+
+def __getattr__(name: str) -> object:
+    """`VALIDATION_RULES` and `RULES`, the public names of validation_rules() and
+    all_rules(), computed on first access (PEP 562)."""
+    if name == "VALIDATION_RULES":
+        return validation_rules()
+    if name == "RULES":
+        return all_rules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _cell(text: str) -> str:
@@ -709,7 +740,7 @@ def markdown_table() -> str:
         "| Rule ID | Severity | What it catches | Why it matters | Fix / suppress |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for rule in (*GUARD_RULES, *VALIDATION_RULES):
+    for rule in all_rules().values():
         severity = rule.severity if rule.suppressible else "input error"
         suppress = (
             f'Fix: {rule.fix} Or `suppress(construct, "{rule.rule_id}", reason)`.'
