@@ -262,6 +262,28 @@ def test_only_the_toolchain_modules_import_the_cdk_and_the_providers():
     assert offenders == [], "\n".join(offenders)
 
 
+def test_both_toolchains_bind_the_same_azurerm_modules():
+    """azurerm.py imports its binding modules twice, once per toolchain, so mypy checks
+    each toolchain's (`make lint`, `make lint CDK=cdktn`). The two lists and __all__
+    must name the same modules, or one toolchain lacks what the other has."""
+    import ast
+
+    tree = ast.parse((REPO / "constructs" / "azure_identity_kit" / "azurerm.py").read_text())
+    imported: dict[str, list[str]] = {}
+    exported: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.endswith("azurerm"):
+            imported[node.module] = [alias.name for alias in node.names]
+        if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == [
+            "__all__"
+        ]:
+            exported = [ast.literal_eval(element) for element in node.value.elts]
+    assert set(imported) == {"cdktf_cdktf_provider_azurerm", "cdktn_provider_azurerm"}
+    cdktf, cdktn = imported["cdktf_cdktf_provider_azurerm"], imported["cdktn_provider_azurerm"]
+    assert cdktf == cdktn
+    assert sorted(exported) == sorted(cdktf)
+
+
 def test_jsii_runs_on_the_node_the_run_asked_for():
     """`make test NODE=24` puts Node 24 first on PATH and says so in
     IDKIT_EXPECT_NODE: the kernel jsii starts must be that Node (a plain `make
