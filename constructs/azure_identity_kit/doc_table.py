@@ -9,6 +9,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 
+def cell(text: str) -> str:
+    """Text for a Markdown table cell: its pipes escaped."""
+    return text.replace("|", "\\|")
+
+
 def replace_between(path: str, begin: str, end: str, body: str) -> bool:
     """Put `body` between the `begin` and `end` marker lines of the file at `path`;
     False (and nothing written) if the file lacks either marker."""

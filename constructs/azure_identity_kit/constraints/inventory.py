@@ -9,7 +9,7 @@ import importlib
 import inspect
 from dataclasses import dataclass
 
-from ..doc_table import replace_between
+from ..doc_table import cell, replace_between
 from . import ARGUMENTS, Constraint, constraints_of
 
 KIT_MODULES = (
@@ -75,10 +75,6 @@ def inventory() -> list[Entry]:
     return entries
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def markdown_table() -> str:
     """One row per constrained prop: what it must be, the kind, the rule, the source."""
     lines = [
@@ -88,8 +84,8 @@ def markdown_table() -> str:
     for entry in inventory():
         constraint = entry.constraint
         lines.append(
-            f"| `{entry.where}` | {_cell(constraint.describe())} | {constraint.kind} "
-            f"| `{constraint.rule_id}` | {_cell(constraint.source.markdown())} |"
+            f"| `{entry.where}` | {cell(constraint.describe())} | {constraint.kind} "
+            f"| `{constraint.rule_id}` | {cell(constraint.source.markdown())} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from .. import naming
-from ..doc_table import replace_between
+from ..doc_table import cell, replace_between
 from ..naming import NameRule
 
 Severity = Literal["error", "warning", "input"]
@@ -730,10 +730,6 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def markdown_table() -> str:
     """The docs/guard.md table: guard rules first, then input errors."""
     lines = [
@@ -748,8 +744,8 @@ def markdown_table() -> str:
             else f"Fix: {rule.fix} Not suppressible: input error."
         )
         lines.append(
-            f"| `{rule.rule_id}` | {severity} | {_cell(rule.catches)} | {_cell(rule.why)} "
-            f"| {_cell(suppress)} |"
+            f"| `{rule.rule_id}` | {severity} | {cell(rule.catches)} | {cell(rule.why)} "
+            f"| {cell(suppress)} |"
         )
     return "\n".join(lines) + "\n"
 
