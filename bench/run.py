@@ -697,7 +697,7 @@ def main(argv: list[str]) -> int:
 
     if not args.no_warmup:
         # Fills the jsii package cache, the .pyc caches and the page cache once;
-        # not counted. (The first run on a fresh machine is slower: see README.)
+        # not counted. (The first run on a fresh machine is slower: see docs/performance.md.)
         for case in cases:
             if case.key in ("project", "naive", "cdktn") or case.key == f"apps{min(args.apps)}":
                 sample = run_once(case, base_env)

@@ -1,4 +1,4 @@
-"""What importing the kit changes in a user's process (README "What importing
+"""What importing the kit changes in a user's process (docs/using.md "What importing
 the kit changes"), the one switch that turns it all off, and a user's program
 that uses another jsii provider package beside the kit: the same bytes whether
 that package is imported before or after the kit, or with the switch on."""
