@@ -437,3 +437,18 @@ def test_a_workload_ordered_the_old_way_gets_the_same_depends_on():
     assert docs[0] == docs[1]
     (own,) = [v for v in resources(docs[0], "azurerm_resource_group").values()]
     assert len(own["depends_on"]) == 3, "AcrPull, the vault grant and the later blob grant"
+
+
+@pytest.mark.parametrize("given", ["construct", "other"])
+def test_a_registry_that_is_not_a_ref_or_container_registry_is_refused(given):
+    """The kit's IdentityOnlyRegistry itself (its .ref is the registry), or anything
+    else: a clear error, not an AttributeError from deep inside the construct."""
+    stack = new_stack()
+    registry = _registry(stack) if given == "construct" else "crappdev.azurecr.io"
+    with pytest.raises(KitValidationError) as error:
+        ContainerAppWithIdentity(stack, "app", _props(registry=registry))
+    assert error.value.rule_id == "registry-type"
+    assert str(error.value).startswith("test/app: [registry-type]")
+    fix = "Pass its .ref" if given == "construct" else "Pass RegistryRef.existing("
+    assert fix in str(error.value)
+    assert stack.node.try_find_child("app") is None

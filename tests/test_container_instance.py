@@ -549,3 +549,17 @@ def test_image_from_another_acr_is_refused():
     assert error.value.rule_id == "image-registry-mismatch"
     assert str(error.value).startswith("test/worker: [image-registry-mismatch]")
     assert "crother.azurecr.io" in str(error.value)
+
+
+def test_an_identity_only_registry_must_be_passed_as_its_ref():
+    stack = new_stack()
+    registry = IdentityOnlyRegistry(
+        stack,
+        "registry",
+        IdentityOnlyRegistryProps(name="crshared", resource_group_name="rg", location="westeurope"),
+    )
+    with pytest.raises(KitValidationError) as error:
+        ContainerInstanceFromAcr(stack, "worker", _props(registry=registry))
+    assert error.value.rule_id == "registry-type"
+    assert "Pass its .ref as registry." in str(error.value)
+    assert stack.node.try_find_child("worker") is None

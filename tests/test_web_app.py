@@ -6,6 +6,8 @@ import pytest
 from azure_identity_kit import (
     AppKeyVaultReference,
     GrantTarget,
+    IdentityOnlyRegistry,
+    IdentityOnlyRegistryProps,
     KitValidationError,
     LinuxServicePlan,
     LinuxServicePlanProps,
@@ -299,3 +301,17 @@ def test_pull_from_a_private_registry_needs_the_vnet(overrides):
         WebAppWithIdentity(new_stack(), "web", _props(image="web:1", registry=private, **overrides))
     assert raised.value.rule_id == "app-private-registry-pull"
     assert raised.value.path.endswith("/web")
+
+
+def test_an_identity_only_registry_must_be_passed_as_its_ref():
+    stack = new_stack()
+    registry = IdentityOnlyRegistry(
+        stack,
+        "registry",
+        IdentityOnlyRegistryProps(name="crwebdev", resource_group_name="rg", location="westeurope"),
+    )
+    with pytest.raises(KitValidationError) as error:
+        WebAppWithIdentity(stack, "web", _props(registry=registry, image="web:1"))
+    assert error.value.rule_id == "registry-type"
+    assert "Pass its .ref as registry." in str(error.value)
+    WebAppWithIdentity(stack, "web-ok", _props(registry=registry.ref, image="web:1"))

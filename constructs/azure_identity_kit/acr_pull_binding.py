@@ -61,6 +61,22 @@ class RegistryRef:
         return GrantTarget(name=self.name, resource_id=self.resource_id, network=self.network)
 
 
+def check_registry(path: str | ChildPath, registry: object) -> None:
+    """A workload's `registry` is a RegistryRef or an azurerm ContainerRegistry (or None);
+    anything else, such as the kit's IdentityOnlyRegistry itself, is refused by name
+    instead of failing later on a missing attribute."""
+    if registry is None or isinstance(registry, RegistryRef | container_registry.ContainerRegistry):
+        return
+    has_ref = isinstance(getattr(registry, "ref", None), RegistryRef)
+    what = "its .ref" if has_ref else "RegistryRef.existing(name, resource_id, login_server)"
+    raise KitValidationError(
+        path,
+        "registry-type",
+        f"registry is a {type(registry).__name__}, not a RegistryRef or a ContainerRegistry.",
+        f"Pass {what} as registry.",
+    )
+
+
 def check_image_registry(
     path: str | ChildPath, login_server: str, images: Mapping[str, str]
 ) -> None:

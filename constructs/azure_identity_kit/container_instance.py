@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._cdktf import Construct, is_token
-from .acr_pull_binding import RegistryRef, check_image_registry
+from .acr_pull_binding import RegistryRef, check_image_registry, check_registry
 from .azurerm import container_group, container_registry
 from .constraints import (
     CrossField,
@@ -371,6 +371,7 @@ def _validate(path: str | ChildPath, props: ContainerInstanceFromAcrProps) -> No
             "No registry to pull from.",
             "Set registry to a ContainerRegistry or RegistryRef.existing(...).",
         )
+    check_registry(path, props.registry)
     _validate_containers(path, props)
     images = {spec.name: spec.image for spec in props.containers}
     check_image_registry(path, props.registry.login_server, images)

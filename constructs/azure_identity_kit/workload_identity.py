@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol, cast
 
 from ._cdktf import TerraformResource
-from .acr_pull_binding import ACR_PULL, AcrPullBinding, RegistryRef
+from .acr_pull_binding import ACR_PULL, AcrPullBinding, RegistryRef, check_registry
 from .azurerm import container_registry
 from .errors import ChildPath, KitValidationError, child_path
 from .identity import (
@@ -103,6 +103,7 @@ def refuse_system_pull(
 def check_pull_props(path: str | ChildPath, props: PullProps) -> None:
     """Pull rules of a workload with an optional registry (container app, web app)."""
     refuse_system_pull(path, "pull-system-assigned", props.pull_identity)
+    check_registry(path, props.registry)
     if props.pull_identity is not None and props.registry is None:
         raise KitValidationError(
             path,

@@ -305,6 +305,11 @@ _VALIDATION: dict[str, tuple[str, str]] = {
         "Use an image from the registry, import it there, or change registry.",
     ),
     "containers-missing": ("A container app without containers.", "Add a ContainerSpec."),
+    "registry-type": (
+        "A workload's registry that is neither a RegistryRef nor a ContainerRegistry (for "
+        "example the kit's IdentityOnlyRegistry itself).",
+        "Pass the IdentityOnlyRegistry's .ref, a ContainerRegistry, or RegistryRef.existing(...).",
+    ),
     "pull-system-assigned": (
         "Image pulls through a system-assigned identity (it exists too late for AcrPull).",
         "Leave pull_identity unset or pass a UserAssignedIdentity.",
